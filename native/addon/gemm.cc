@@ -1,0 +1,56 @@
+#include "../kernels/gemm/gemm.h"
+
+#include <functional>
+
+#include "args.h"
+#include "bindings.h"
+#include "worker.h"
+
+namespace loom::addon {
+namespace {
+
+// Elements a row-major matrix of `rows` x `cols` with leading dimension ld spans.
+size_t span(int64_t rows, int64_t cols, int64_t ld) {
+  return rows == 0 || cols == 0 ? 0 : static_cast<size_t>((rows - 1) * ld + cols);
+}
+
+// args: { transA, transB, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, reference }
+std::function<void()> gemm_call(const Napi::CallbackInfo& info) {
+  Napi::Object a = object_arg(info, 0, "args");
+  const bool ta = bool_field(a, "transA"), tb = bool_field(a, "transB");
+  const int64_t M = int_field(a, "M"), N = int_field(a, "N"), K = int_field(a, "K");
+  const int64_t lda = int_field(a, "lda"), ldb = int_field(a, "ldb"), ldc = int_field(a, "ldc");
+  if (M < 0 || N < 0 || K < 0) throw loom_error(info.Env(), "EINVAL", "M, N, K must be >= 0");
+  if (lda < (ta ? M : K) || ldb < (tb ? K : N) || ldc < N || lda < 1 || ldb < 1 || ldc < 1) {
+    throw loom_error(info.Env(), "EINVAL", "a leading dimension is smaller than its matrix");
+  }
+  const float alpha = static_cast<float>(number_field(a, "alpha"));
+  const float beta = static_cast<float>(number_field(a, "beta"));
+  const float* A = array_field<float>(a, "A", ta ? span(K, M, lda) : span(M, K, lda), false);
+  const float* B = array_field<float>(a, "B", tb ? span(N, K, ldb) : span(K, N, ldb), false);
+  float* C = array_field<float>(a, "C", span(M, N, ldc), false);
+  const bool reference = bool_field(a, "reference");
+  return [=] {
+    (reference ? sgemm_reference : sgemm)(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
+  };
+}
+
+Napi::Value gemm_sync(const Napi::CallbackInfo& info) {
+  auto call = guarded(info.Env(), [&] { return gemm_call(info); });
+  guarded(info.Env(), call);
+  return info.Env().Undefined();
+}
+
+Napi::Value gemm_async(const Napi::CallbackInfo& info) {
+  auto call = guarded(info.Env(), [&] { return gemm_call(info); });
+  return run_async(info.Env(), info[0].As<Napi::Object>(), call);
+}
+
+}  // namespace
+
+void register_gemm(Napi::Env env, Napi::Object exports) {
+  exports.Set("sgemm", Napi::Function::New(env, gemm_sync, "sgemm"));
+  exports.Set("sgemmAsync", Napi::Function::New(env, gemm_async, "sgemmAsync"));
+}
+
+}  // namespace loom::addon

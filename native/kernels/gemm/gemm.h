@@ -1,0 +1,39 @@
+// Single-precision GEMM, row-major:  C[M,N] = alpha * op(A)[M,K] @ op(B)[K,N] + beta * C
+// op(A) = A (lda >= K) or A^T (A stored [K,M], lda >= M); likewise op(B) with ldb.
+// beta == 0 overwrites C (NaNs in C do not propagate), as BLAS does.
+#pragma once
+#include <cstdint>
+#include <memory>
+
+namespace loom {
+
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+           int64_t ldc);
+
+// op(B) packed once into the layout the micro-kernels read, for a right-hand matrix used
+// many times (the recurrent weights R^T inside the time loop). Immutable after packing.
+class PackedB {
+ public:
+  PackedB(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb);
+  ~PackedB();
+  PackedB(const PackedB&) = delete;
+  PackedB& operator=(const PackedB&) = delete;
+  int64_t K() const;
+  int64_t N() const;
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+void sgemm_packed(bool trans_a, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                  int64_t lda, const PackedB& B, float beta, float* C, int64_t ldc);
+
+// Plain triple loop with double accumulation: what the fast paths are tested against.
+void sgemm_reference(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                     const float* A, int64_t lda, const float* B, int64_t ldb, float beta,
+                     float* C, int64_t ldc);
+
+}  // namespace loom

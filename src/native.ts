@@ -1,0 +1,175 @@
+// The only file that touches the addon. Loads it lazily with node-gyp-build (a prebuilt
+// binary from prebuilds/, or build/Release from a source build) and turns native errors
+// into LoomErrors whose stack is the caller's, captured before the call.
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { LoomError } from './errors.js';
+
+export interface NativeBackend {
+  isa: 'sse' | 'avx2' | 'avx512';
+  cpuIsa: 'sse' | 'avx2' | 'avx512';
+  threads: number;
+  physicalCores: number;
+  openmp: boolean;
+  cuda: boolean;
+}
+
+export interface GemmArgs {
+  transA: boolean;
+  transB: boolean;
+  M: number;
+  N: number;
+  K: number;
+  alpha: number;
+  A: Float32Array;
+  lda: number;
+  B: Float32Array;
+  ldb: number;
+  beta: number;
+  C: Float32Array;
+  ldc: number;
+  reference?: boolean;
+}
+
+/** Mirrors loom::RecurrentDesc (native/kernels/sequence.h). */
+export interface RecurrentDesc {
+  cell: number;
+  direction: number;
+  T: number;
+  B: number;
+  I: number;
+  H: number;
+  activations: number[];
+  alphas: number[];
+  betas: number[];
+  clip: number;
+  inputForget: boolean;
+  linearBeforeReset: boolean;
+  checkpointEvery: number;
+}
+
+type F32 = Float32Array | null;
+
+export interface RecurrentForwardBuffers {
+  X: Float32Array;
+  W: Float32Array;
+  R: Float32Array;
+  B: F32;
+  P: F32;
+  sequenceLens: Int32Array | null;
+  initialH: F32;
+  initialC: F32;
+  Y: F32;
+  Yh: F32;
+  Yc: F32;
+  reserve: F32;
+}
+
+export interface RecurrentBackwardBuffers {
+  X: Float32Array;
+  W: Float32Array;
+  R: Float32Array;
+  B: F32;
+  P: F32;
+  sequenceLens: Int32Array | null;
+  initialH: F32;
+  initialC: F32;
+  reserve: Float32Array;
+  dY: F32;
+  dYh: F32;
+  dYc: F32;
+  dX: F32;
+  dW: F32;
+  dR: F32;
+  dB: F32;
+  dP: F32;
+  dInitialH: F32;
+  dInitialC: F32;
+}
+
+interface Binding {
+  backend(): NativeBackend;
+  setNumThreads(n: number): void;
+  sgemm(args: GemmArgs): void;
+  sgemmAsync(args: GemmArgs): Promise<void>;
+  recurrentReserveSize(desc: RecurrentDesc): number;
+  recurrentForward(desc: RecurrentDesc, buffers: RecurrentForwardBuffers): void;
+  recurrentForwardAsync(desc: RecurrentDesc, buffers: RecurrentForwardBuffers): Promise<void>;
+  recurrentBackward(desc: RecurrentDesc, buffers: RecurrentBackwardBuffers): void;
+  recurrentBackwardAsync(desc: RecurrentDesc, buffers: RecurrentBackwardBuffers): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+// Both src/native.ts and the bundled dist/index.* sit one folder below the package root.
+const packageRoot = fileURLToPath(new URL('..', import.meta.url));
+
+export const version: string = (require('../package.json') as { version: string }).version;
+
+let loaded: Binding | undefined;
+
+function binding(): Binding {
+  if (loaded) return loaded;
+  try {
+    const load = require('node-gyp-build') as (dir: string) => Binding;
+    loaded = load(packageRoot);
+  } catch (cause) {
+    throw new LoomError(
+      `loomrnn: no native binary loads for ${process.platform}-${process.arch} ` +
+        `(Node ${process.versions.node}, N-API ${process.versions.napi}). ` +
+        `Build it from source: run \`npm rebuild loomrnn --build-from-source\` or ` +
+        `\`npx node-gyp rebuild\` inside node_modules/loomrnn (needs python3, make and a ` +
+        `C++17 compiler). Cause: ${(cause as Error).message}`,
+      'ENOBINARY',
+      { cause },
+    );
+  }
+  return loaded;
+}
+
+function toLoomError(error: unknown, stackFrom?: Error): unknown {
+  if (!(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const wrapped = new LoomError(error.message, typeof code === 'string' ? code : 'EINTERNAL', {
+    cause: error,
+  });
+  if (stackFrom?.stack) {
+    wrapped.stack = `LoomError: ${error.message}\n${stackFrom.stack.split('\n').slice(1).join('\n')}`;
+  }
+  return wrapped;
+}
+
+function callSync<T>(fn: (b: Binding) => T): T {
+  const b = binding();
+  try {
+    return fn(b);
+  } catch (error) {
+    throw toLoomError(error);
+  }
+}
+
+async function callAsync(fn: (b: Binding) => Promise<void>): Promise<void> {
+  // The rejection arrives on a later tick with no JS frames of the caller: keep them now.
+  const trace = new Error();
+  const b = binding();
+  try {
+    await fn(b);
+  } catch (error) {
+    throw toLoomError(error, trace);
+  }
+}
+
+export const native = {
+  backend: () => callSync((b) => b.backend()),
+  setNumThreads: (n: number) => callSync((b) => b.setNumThreads(n)),
+  sgemm: (args: GemmArgs) => callSync((b) => b.sgemm(args)),
+  sgemmAsync: (args: GemmArgs) => callAsync((b) => b.sgemmAsync(args)),
+  recurrentReserveSize: (desc: RecurrentDesc) => callSync((b) => b.recurrentReserveSize(desc)),
+  recurrentForward: (desc: RecurrentDesc, buffers: RecurrentForwardBuffers) =>
+    callSync((b) => b.recurrentForward(desc, buffers)),
+  recurrentForwardAsync: (desc: RecurrentDesc, buffers: RecurrentForwardBuffers) =>
+    callAsync((b) => b.recurrentForwardAsync(desc, buffers)),
+  recurrentBackward: (desc: RecurrentDesc, buffers: RecurrentBackwardBuffers) =>
+    callSync((b) => b.recurrentBackward(desc, buffers)),
+  recurrentBackwardAsync: (desc: RecurrentDesc, buffers: RecurrentBackwardBuffers) =>
+    callAsync((b) => b.recurrentBackwardAsync(desc, buffers)),
+};
