@@ -90,6 +90,7 @@ export interface RecurrentBackwardBuffers {
 interface Binding {
   backend(): NativeBackend;
   setNumThreads(n: number): void;
+  fmaPeak(iterations: number): number;
   sgemm(args: GemmArgs): void;
   sgemmAsync(args: GemmArgs): Promise<void>;
   recurrentReserveSize(desc: RecurrentDesc): number;
@@ -97,6 +98,28 @@ interface Binding {
   recurrentForwardAsync(desc: RecurrentDesc, buffers: RecurrentForwardBuffers): Promise<void>;
   recurrentBackward(desc: RecurrentDesc, buffers: RecurrentBackwardBuffers): void;
   recurrentBackwardAsync(desc: RecurrentDesc, buffers: RecurrentBackwardBuffers): Promise<void>;
+  // Element-wise and reduction kernels: one args object of sizes and typed arrays each
+  // (native/addon/elementwise.cc lists the fields).
+  activationForward(args: object): void;
+  activationBackward(args: object): void;
+  binaryForward(args: object): void;
+  binaryBackward(args: object): void;
+  biasForward(args: object): void;
+  biasBackward(args: object): void;
+  softmaxForward(args: object): void;
+  softmaxBackward(args: object): void;
+  crossEntropyForward(args: object): void;
+  crossEntropyBackward(args: object): void;
+  binaryCrossEntropyForward(args: object): void;
+  binaryCrossEntropyBackward(args: object): void;
+  embeddingForward(args: object): void;
+  embeddingBackward(args: object): void;
+  layerNormForward(args: object): void;
+  layerNormBackward(args: object): void;
+  dropoutForward(args: object): void;
+  dropoutBackward(args: object): void;
+  reduceForward(args: object): void;
+  reduceBackward(args: object): void;
 }
 
 const require = createRequire(import.meta.url);
@@ -161,6 +184,7 @@ async function callAsync(fn: (b: Binding) => Promise<void>): Promise<void> {
 export const native = {
   backend: () => callSync((b) => b.backend()),
   setNumThreads: (n: number) => callSync((b) => b.setNumThreads(n)),
+  fmaPeak: (iterations: number) => callSync((b) => b.fmaPeak(iterations)),
   sgemm: (args: GemmArgs) => callSync((b) => b.sgemm(args)),
   sgemmAsync: (args: GemmArgs) => callAsync((b) => b.sgemmAsync(args)),
   recurrentReserveSize: (desc: RecurrentDesc) => callSync((b) => b.recurrentReserveSize(desc)),
@@ -172,4 +196,24 @@ export const native = {
     callSync((b) => b.recurrentBackward(desc, buffers)),
   recurrentBackwardAsync: (desc: RecurrentDesc, buffers: RecurrentBackwardBuffers) =>
     callAsync((b) => b.recurrentBackwardAsync(desc, buffers)),
+  activationForward: (args: object) => callSync((b) => b.activationForward(args)),
+  activationBackward: (args: object) => callSync((b) => b.activationBackward(args)),
+  binaryForward: (args: object) => callSync((b) => b.binaryForward(args)),
+  binaryBackward: (args: object) => callSync((b) => b.binaryBackward(args)),
+  biasForward: (args: object) => callSync((b) => b.biasForward(args)),
+  biasBackward: (args: object) => callSync((b) => b.biasBackward(args)),
+  softmaxForward: (args: object) => callSync((b) => b.softmaxForward(args)),
+  softmaxBackward: (args: object) => callSync((b) => b.softmaxBackward(args)),
+  crossEntropyForward: (args: object) => callSync((b) => b.crossEntropyForward(args)),
+  crossEntropyBackward: (args: object) => callSync((b) => b.crossEntropyBackward(args)),
+  binaryCrossEntropyForward: (args: object) => callSync((b) => b.binaryCrossEntropyForward(args)),
+  binaryCrossEntropyBackward: (args: object) => callSync((b) => b.binaryCrossEntropyBackward(args)),
+  embeddingForward: (args: object) => callSync((b) => b.embeddingForward(args)),
+  embeddingBackward: (args: object) => callSync((b) => b.embeddingBackward(args)),
+  layerNormForward: (args: object) => callSync((b) => b.layerNormForward(args)),
+  layerNormBackward: (args: object) => callSync((b) => b.layerNormBackward(args)),
+  dropoutForward: (args: object) => callSync((b) => b.dropoutForward(args)),
+  dropoutBackward: (args: object) => callSync((b) => b.dropoutBackward(args)),
+  reduceForward: (args: object) => callSync((b) => b.reduceForward(args)),
+  reduceBackward: (args: object) => callSync((b) => b.reduceBackward(args)),
 };

@@ -10,6 +10,7 @@ class LoomAddon : public Napi::Addon<LoomAddon> {
  public:
   LoomAddon(Napi::Env env, Napi::Object exports) {
     register_backend(env, exports);
+    register_elementwise(env, exports);
     register_gemm(env, exports);
     register_recurrent(env, exports);
   }

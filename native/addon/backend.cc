@@ -1,5 +1,6 @@
 #include "../cpu/isa.h"
 #include "../cpu/threads.h"
+#include "../kernels/peak.h"
 #include "args.h"
 #include "bindings.h"
 
@@ -28,11 +29,20 @@ Napi::Value set_threads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value fma_peak(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsNumber() || info[0].As<Napi::Number>().Int64Value() < 1) {
+    throw loom_error(info.Env(), "EINVAL", "iterations must be a positive number");
+  }
+  const int64_t iterations = info[0].As<Napi::Number>().Int64Value();
+  return Napi::Number::New(info.Env(), guarded(info.Env(), [&] { return measure_fma_peak(iterations); }));
+}
+
 }  // namespace
 
 void register_backend(Napi::Env env, Napi::Object exports) {
   exports.Set("backend", Napi::Function::New(env, backend, "backend"));
   exports.Set("setNumThreads", Napi::Function::New(env, set_threads, "setNumThreads"));
+  exports.Set("fmaPeak", Napi::Function::New(env, fma_peak, "fmaPeak"));
 }
 
 }  // namespace loom::addon

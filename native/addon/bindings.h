@@ -5,6 +5,7 @@
 namespace loom::addon {
 
 void register_backend(Napi::Env env, Napi::Object exports);
+void register_elementwise(Napi::Env env, Napi::Object exports);
 void register_gemm(Napi::Env env, Napi::Object exports);
 void register_recurrent(Napi::Env env, Napi::Object exports);
 

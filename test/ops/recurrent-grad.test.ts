@@ -1,0 +1,183 @@
+// recurrentBackward against central finite differences of the float64 reference, for every
+// input and parameter, cell, direction and option, with per-row lengths.
+// The probe loss L = sum(Y*cY) + sum(Yh*cH) + sum(Yc*cC) with fixed random coefficients
+// makes dL/dY = cY (and so on), so the op's gradients for upstream (cY, cH, cC) are dL/d(input).
+import { describe, expect, it } from 'vitest';
+import { recurrentBackward, recurrentForward, type RecurrentInputGradients, type RecurrentOptions } from '../../src/ops/recurrent.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { expectClose, maxAbs, type Tolerance } from '../helpers/compare.js';
+import { mulberry32, uniformF32 } from '../helpers/prng.js';
+import { randomCase, type CaseSpec } from '../helpers/recurrent-cases.js';
+import { toOpInputs } from '../helpers/recurrent-op.js';
+import {
+  ACTIVATION_NAMES,
+  activationsPerDirection,
+  recurrentReference,
+  type Cell,
+  type RefInputs,
+  type RefOptions,
+  type RefOutputs,
+  type RefTensor,
+} from '../reference/recurrent.js';
+
+// Central differences in float64 with eps 1e-6: truncation ~eps^2 and cancellation
+// ~1e-16/eps leave them ~1e-9 from the true derivative, so all the disagreement is the op's
+// float32 arithmetic. Each weight gradient sums T*B*D per-step terms, each with ~1e-6
+// relative rounding, so the op's error scales with the largest gradient in the tensor: the
+// floor is 1e-4 of that (at least 1e-4 absolute, for near-zero entries that no relative
+// bound can hold), and rel 1e-3 per element. A wrong gate derivative or a gradient leaking
+// through a padded step is off by 1e-2 or more of the tensor's scale.
+const EPS = 1e-6;
+const REL = 1e-3;
+const FLOOR = 1e-4;
+
+const CELLS: Cell[] = ['rnn', 'gru', 'lstm'];
+const DIRECTIONS = ['forward', 'reverse', 'bidirectional'] as const;
+const PARAMS = [
+  ['X', 'dX'],
+  ['W', 'dW'],
+  ['R', 'dR'],
+  ['B', 'dB'],
+  ['P', 'dP'],
+  ['initialH', 'dInitialH'],
+  ['initialC', 'dInitialC'],
+] as const;
+type Param = (typeof PARAMS)[number][0];
+
+interface Probe {
+  cY?: RefTensor;
+  cH?: RefTensor;
+  cC?: RefTensor;
+}
+
+function dot(a: Float64Array, c: RefTensor | undefined): number {
+  if (!c) return 0;
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i]! * c.data[i]!;
+  return sum;
+}
+
+function probeLoss(out: RefOutputs, probe: Probe): number {
+  return dot(out.Y.data, probe.cY) + dot(out.Yh.data, probe.cH) + (out.Yc ? dot(out.Yc.data, probe.cC) : 0);
+}
+
+function numericGradient(inputs: RefInputs, options: RefOptions, probe: Probe, param: Param): Float64Array {
+  const data = inputs[param]!.data;
+  const grad = new Float64Array(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const keep = data[i]!;
+    data[i] = keep + EPS;
+    const plus = probeLoss(recurrentReference(inputs, options), probe);
+    data[i] = keep - EPS;
+    const minus = probeLoss(recurrentReference(inputs, options), probe);
+    data[i] = keep;
+    grad[i] = (plus - minus) / (2 * EPS);
+  }
+  return grad;
+}
+
+type Spec = Omit<CaseSpec, 'T' | 'B' | 'I' | 'H' | 'seed'> & Partial<Pick<CaseSpec, 'T' | 'B' | 'I' | 'H' | 'seed'>>;
+type Upstream = 'dY' | 'dYh' | 'dYc';
+
+function full(cell: Cell, extra: Omit<Spec, 'cell'> = {}): Spec {
+  return { cell, bias: true, initialH: true, initialC: cell === 'lstm', peepholes: cell === 'lstm', lens: [4, 0, 2], ...extra };
+}
+
+/** Runs forward + backward and checks every gradient against finite differences. */
+function checkGradients(
+  spec: Spec,
+  { upstream = ['dY', 'dYh', 'dYc'], opExtra = {} }: { upstream?: Upstream[]; opExtra?: Partial<RecurrentOptions> } = {},
+): RecurrentInputGradients {
+  const { options, inputs } = randomCase({ T: 4, B: 3, I: 3, H: 4, seed: 11, ...spec });
+  const reference = recurrentReference(inputs, options);
+  const rng = mulberry32(99);
+  const coefficients = (t: RefTensor): RefTensor => ({ data: uniformF32(rng, t.data.length), shape: t.shape });
+  const probe: Probe = {};
+  if (upstream.includes('dY')) probe.cY = coefficients(reference.Y);
+  if (upstream.includes('dYh')) probe.cH = coefficients(reference.Yh);
+  if (upstream.includes('dYc') && reference.Yc) probe.cC = coefficients(reference.Yc);
+
+  const out = recurrentForward(toOpInputs(inputs), { ...options, ...opExtra }, { training: true });
+  const f32 = (t: RefTensor): Tensor => new Tensor(Float32Array.from(t.data), t.shape);
+  const grads = recurrentBackward(out.saved!, {
+    ...(probe.cY && { dY: f32(probe.cY) }),
+    ...(probe.cH && { dYh: f32(probe.cH) }),
+    ...(probe.cC && { dYc: f32(probe.cC) }),
+  });
+
+  for (const [param, key] of PARAMS) {
+    const input = inputs[param];
+    const got = grads[key];
+    if (!input) {
+      expect(got, `${key} without ${param}`).toBeUndefined();
+      continue;
+    }
+    expect(got, `${key}`).toBeDefined();
+    expect(got!.shape, `${key} shape`).toEqual(input.shape);
+    const want = numericGradient(inputs, options, probe, param);
+    const tol: Tolerance = { rtol: REL, atol: FLOOR * Math.max(1, maxAbs(want)) };
+    expectClose(key, got!.data, want, tol, input.shape);
+  }
+  return grads;
+}
+
+const cases: [string, Spec][] = [];
+for (const cell of CELLS) {
+  for (const direction of DIRECTIONS) {
+    cases.push([`${cell} ${direction} all inputs, lengths [4, 0, 2]`, full(cell, { direction })]);
+    cases.push([`${cell} ${direction} clip 0.3`, full(cell, { direction, clip: 0.3 })]);
+  }
+  cases.push([`${cell} required inputs only`, { cell, direction: 'bidirectional' }]);
+  cases.push([`${cell} layout 1`, full(cell, { direction: 'bidirectional', layout: 1, lens: [2, 4, 0] })]);
+  cases.push([`${cell} T=1 B=1 I=3 H=1`, full(cell, { T: 1, B: 1, I: 3, H: 1, lens: [1], direction: 'bidirectional' })]);
+  const per = activationsPerDirection(cell);
+  const rest = ['Tanh', 'Tanh'].slice(0, per - 1);
+  for (const name of ACTIVATION_NAMES) {
+    cases.push([
+      `${cell} f=${name}`,
+      full(cell, { direction: 'bidirectional', activations: [name, ...rest, name, ...rest], activationAlpha: [0.7, 0.4], activationBeta: [0.3, 0.6] }),
+    ]);
+  }
+}
+cases.push(
+  ['lstm input_forget', full('lstm', { direction: 'bidirectional', inputForget: true })],
+  ['lstm input_forget clip 0.5', full('lstm', { inputForget: true, clip: 0.5 })],
+  ['lstm g, h non-default', full('lstm', { direction: 'bidirectional', activations: ['Sigmoid', 'Softsign', 'ScaledTanh', 'HardSigmoid', 'Elu', 'Softplus'], activationAlpha: [1.3, 0.3, 0.8], activationBeta: [0.7, 0.5] })],
+  ['gru g non-default', full('gru', { direction: 'bidirectional', activations: ['Sigmoid', 'Softsign', 'HardSigmoid', 'LeakyRelu'] })],
+);
+for (const direction of DIRECTIONS) {
+  cases.push([`gru linear_before_reset ${direction}`, full('gru', { direction, linearBeforeReset: true })]);
+}
+cases.push(['gru linear_before_reset clip 0.3 layout 1', full('gru', { direction: 'bidirectional', linearBeforeReset: true, clip: 0.3, layout: 1 })]);
+
+describe('recurrentBackward vs finite differences of the reference', () => {
+  it.each(cases)('%s', (_label, spec) => {
+    checkGradients(spec);
+  });
+
+  it.each(CELLS)('%s: only dYh given', (cell) => {
+    checkGradients(full(cell, { direction: 'bidirectional' }), { upstream: ['dYh'] });
+  });
+
+  it.each(CELLS)('%s: only dY given', (cell) => {
+    checkGradients(full(cell, { direction: 'bidirectional' }), { upstream: ['dY'] });
+  });
+
+  it('lstm: only dYc given', () => {
+    checkGradients(full('lstm', { direction: 'bidirectional' }), { upstream: ['dYc'] });
+  });
+
+  it.each(CELLS)('%s: checkpointEvery 3 gives the gradients of checkpointEvery 0', (cell) => {
+    // T = 5 splits into segments of 3 and 2; lengths end inside, at and before a boundary.
+    const spec = full(cell, { T: 5, lens: [5, 0, 3], direction: 'bidirectional' });
+    const every = checkGradients(spec, { opExtra: { checkpointEvery: 0 } });
+    const segmented = checkGradients(spec, { opExtra: { checkpointEvery: 3 } });
+    // Recomputing a segment repeats the same float32 operations, so only summation order
+    // may differ between the two.
+    for (const [, key] of PARAMS) {
+      if (!every[key]) continue;
+      const a = every[key]!.data;
+      expectClose(`${key} checkpointEvery 3 vs 0`, segmented[key]!.data, Float64Array.from(a), { rtol: 1e-5, atol: 1e-6 * Math.max(1, maxAbs(a)) });
+    }
+  });
+});
