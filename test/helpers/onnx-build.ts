@@ -29,6 +29,8 @@ export interface SingleNodeModel {
   attributes: Attribute[];
   graphInputs: GraphValue[];
   graphOutputs: string[];
+  /** Constant float32 tensors (weights): runtimes may pre-pack these, unlike inputs. */
+  initializers?: { name: string; dims: number[]; data: Float32Array }[];
 }
 
 function attributeMsg(a: Attribute): Record<string, unknown> {
@@ -64,6 +66,12 @@ export function encodeSingleNodeModel(m: SingleNodeModel): Uint8Array {
         },
       ],
       input: m.graphInputs.map(valueInfo),
+      initializer: (m.initializers ?? []).map((t) => ({
+        name: t.name,
+        dims: t.dims,
+        data_type: DataType.FLOAT,
+        raw_data: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+      })),
       // Output shapes are left to onnxruntime's inference.
       output: m.graphOutputs.map((name) => ({ name, type: { tensor_type: { elem_type: DataType.FLOAT } } })),
     },
