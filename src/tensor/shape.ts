@@ -1,8 +1,7 @@
+import { formatShape } from './format.js';
 import type { DType, Tensor } from './tensor.js';
 
-export function formatShape(shape: readonly number[]): string {
-  return `[${shape.join(', ')}]`;
-}
+export { formatShape };
 
 /**
  * Checks `t` against an expected shape whose entries are sizes or names (a name is free

@@ -1,0 +1,3 @@
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
