@@ -1,9 +1,11 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  // worker: the thread fit/evaluate/predict run on (src/models/worker-host.ts starts
+  // dist/worker.js, a sibling of the bundle that imports it).
+  entry: { index: 'src/index.ts', worker: 'src/models/worker.ts' },
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: { entry: { index: 'src/index.ts' } },
   // import.meta.url in the CommonJS build (src/native.ts finds the package root with it).
   shims: true,
   clean: true,

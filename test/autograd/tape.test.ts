@@ -15,7 +15,7 @@ function mul(a: Tensor, b: Tensor): Tensor {
 }
 
 function sum(x: Tensor): Tensor {
-  const s = t([x.data.reduce((p, v) => p + v, 0)], []);
+  const s = t([Array.from(x.data).reduce((p, v) => p + v, 0)], []);
   record('sum', [x], [s], ([ds]) => [t(Array.from(x.data, () => ds!.data[0]!), [...x.shape])]);
   return s;
 }

@@ -1,0 +1,167 @@
+import * as F from '../functional/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { applyActivation, checkActivation, type ActivationIdentifier } from './activations.js';
+import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
+import type { LayerConfig, LayerVariable } from './layer.js';
+import { cellConfig, RNN, type BaseRNNArgs } from './rnn.js';
+import {
+  CELL_KEYS, columns, fusedActivations, initTransposed, pickCellArgs, project, RNNCell, withZeroRecurrentBias,
+  type FusedCell, type RNNCellArgs, type StepMasks,
+} from './rnn-cell.js';
+import { registerLayer } from './serialization.js';
+
+export interface GRUCellArgs extends RNNCellArgs {
+  /** The state (and output) size. */
+  units: number;
+  /** The candidate's activation (default 'tanh'). */
+  activation?: ActivationIdentifier | string;
+  /** The gates' activation (default 'sigmoid', as Keras 2). */
+  recurrentActivation?: ActivationIdentifier | string;
+  /** Default true. */
+  useBias?: boolean;
+  /** Default 'glorotUniform'. */
+  kernelInitializer?: InitializerIdentifier;
+  /** Default 'orthogonal'. */
+  recurrentInitializer?: InitializerIdentifier;
+  /** Default 'zeros'. */
+  biasInitializer?: InitializerIdentifier;
+  /** Apply the reset gate after the recurrent product, with separate input and recurrent
+   * biases (default true, as Keras 2, PyTorch and ONNX linear_before_reset = 1). */
+  resetAfter?: boolean;
+}
+
+const Z_GATE = 0;
+const R_GATE = 1;
+const H_GATE = 2;
+
+/**
+ * Keras's GRU cell with weights in ONNX layout (gates z, r, h): kernel W [3u, I],
+ * recurrent_kernel R [3u, u]; bias [6u] (input then recurrent, Keras's [2, 3u]) with
+ * resetAfter, else [3u]. h' = z h + (1 - z) hh.
+ */
+export class GRUCell extends RNNCell {
+  static override className = 'GRUCell';
+  readonly units: number;
+  readonly activation: ActivationIdentifier;
+  readonly recurrentActivation: ActivationIdentifier;
+  readonly useBias: boolean;
+  readonly resetAfter: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly recurrentInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  kernel: LayerVariable | null = null;
+  recurrentKernel: LayerVariable | null = null;
+  bias: LayerVariable | null = null;
+
+  constructor(args: GRUCellArgs) {
+    super(args);
+    if (!Number.isInteger(args.units) || args.units < 1) throw new RangeError(`${this.name}: args.units must be a positive integer, got ${String(args.units)}`);
+    this.units = args.units;
+    this.activation = checkActivation(this.name, 'args.activation', args.activation ?? 'tanh');
+    this.recurrentActivation = checkActivation(this.name, 'args.recurrentActivation', args.recurrentActivation ?? 'sigmoid');
+    this.useBias = args.useBias ?? true;
+    this.resetAfter = args.resetAfter ?? true;
+    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorotUniform');
+    this.recurrentInitializer = getInitializer(args.recurrentInitializer ?? 'orthogonal');
+    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
+  }
+
+  get stateSize(): number[] {
+    return [this.units];
+  }
+
+  get inputSize(): number | null {
+    return this.kernel ? this.kernel.value.shape[1]! : null;
+  }
+
+  protected buildCell(I: number): void {
+    const H = this.units;
+    this.kernel = this.addVariable('kernel', initTransposed(this.kernelInitializer, I, 3 * H));
+    this.recurrentKernel = this.addVariable('recurrent_kernel', initTransposed(this.recurrentInitializer, H, 3 * H));
+    if (this.useBias) this.bias = this.addWeight('bias', [(this.resetAfter ? 6 : 3) * H], this.biasInitializer);
+  }
+
+  step(x: Tensor, states: Tensor[], masks: StepMasks): { output: Tensor; states: Tensor[] } {
+    const H = this.units;
+    const h = states[0]!;
+    const hIn = masks.recurrent ? F.mul(h, masks.recurrent) : h;
+    const R = this.recurrentKernel!.value;
+    const bias = this.bias?.value;
+    let xz = project(x, this.kernel!.value, masks.input);
+    if (bias) xz = F.add(xz, this.resetAfter ? F.slice(bias, [0], [3 * H]) : bias);
+    const gate = (recurrent: Tensor, k: number) =>
+      applyActivation(this.recurrentActivation, F.add(columns(xz, k * H, H), columns(recurrent, k * H, H)));
+    let candidate: Tensor;
+    let z: Tensor;
+    if (this.resetAfter) {
+      let hz = project(hIn, R, null);
+      if (bias) hz = F.add(hz, F.slice(bias, [3 * H], [3 * H]));
+      z = gate(hz, Z_GATE);
+      const r = gate(hz, R_GATE);
+      candidate = applyActivation(this.activation, F.add(columns(xz, H_GATE * H, H), F.mul(r, columns(hz, H_GATE * H, H))));
+    } else {
+      const hz = project(hIn, F.slice(R, [0, 0], [2 * H, H]), null);
+      z = gate(hz, Z_GATE);
+      const r = gate(hz, R_GATE);
+      const rh = project(F.mul(r, hIn), F.slice(R, [H_GATE * H, 0], [H, H]), null);
+      candidate = applyActivation(this.activation, F.add(columns(xz, H_GATE * H, H), rh));
+    }
+    // z h + (1 - z) hh, written as hh + z (h - hh).
+    const h2 = F.add(candidate, F.mul(z, F.sub(h, candidate)));
+    return { output: h2, states: [h2] };
+  }
+
+  override fused(): FusedCell | null {
+    const acts = fusedActivations([this.recurrentActivation, this.activation]);
+    if (!acts) return null;
+    const bias = this.bias ? (this.resetAfter ? this.bias.value : withZeroRecurrentBias(this.bias.value, 3 * this.units)) : undefined;
+    return {
+      cell: 'gru',
+      W: this.kernel!.value,
+      R: this.recurrentKernel!.value,
+      ...(bias ? { B: bias } : {}),
+      ...acts,
+      linearBeforeReset: this.resetAfter,
+    };
+  }
+
+  override getConfig(): LayerConfig {
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activation,
+      recurrentActivation: this.recurrentActivation,
+      useBias: this.useBias,
+      resetAfter: this.resetAfter,
+      kernelInitializer: serializeInitializer(this.kernelInitializer),
+      recurrentInitializer: serializeInitializer(this.recurrentInitializer),
+      biasInitializer: serializeInitializer(this.biasInitializer),
+    };
+  }
+}
+registerLayer(GRUCell);
+
+export interface GRUArgs extends GRUCellArgs, BaseRNNArgs {}
+
+/** Gated recurrent unit over [batch, time, features], one native op per call. */
+export class GRU extends RNN {
+  static override className = 'GRU';
+  declare readonly cell: GRUCell;
+
+  constructor(args: GRUArgs) {
+    super({ ...args, cell: (name: string) => new GRUCell({ ...pickCellArgs(args, CELL_KEYS), name: `${name}/gru_cell` } as GRUCellArgs) });
+  }
+
+  get units(): number {
+    return this.cell.units;
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...this.baseConfig(), ...cellConfig(this.cell) };
+  }
+
+  static override fromConfig<T>(this: new (args: never) => T, config: LayerConfig): T {
+    return new this(config as never);
+  }
+}
+registerLayer(GRU);

@@ -1,0 +1,152 @@
+import * as F from '../functional/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { applyActivation, checkActivation, type ActivationIdentifier } from './activations.js';
+import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
+import type { LayerConfig, LayerVariable } from './layer.js';
+import { cellConfig, RNN, type BaseRNNArgs } from './rnn.js';
+import {
+  CELL_KEYS, columns, fusedActivations, initTransposed, pickCellArgs, project, RNNCell, withZeroRecurrentBias,
+  type FusedCell, type RNNCellArgs, type StepMasks,
+} from './rnn-cell.js';
+import { registerLayer } from './serialization.js';
+
+export interface LSTMCellArgs extends RNNCellArgs {
+  /** The state (and output) size. */
+  units: number;
+  /** The cell input and output activation (default 'tanh'). */
+  activation?: ActivationIdentifier | string;
+  /** The gates' activation (default 'sigmoid', as Keras 2). */
+  recurrentActivation?: ActivationIdentifier | string;
+  /** Default true. */
+  useBias?: boolean;
+  /** Default 'glorotUniform'. */
+  kernelInitializer?: InitializerIdentifier;
+  /** Default 'orthogonal'. */
+  recurrentInitializer?: InitializerIdentifier;
+  /** Default 'zeros'. */
+  biasInitializer?: InitializerIdentifier;
+  /** Start the forget gate's bias at 1 (default true, as Keras). */
+  unitForgetBias?: boolean;
+}
+
+// Gate blocks of W, R and the bias, in ONNX order.
+const I_GATE = 0;
+const O_GATE = 1;
+const F_GATE = 2;
+const C_GATE = 3;
+
+/**
+ * Keras's LSTM cell with weights in ONNX layout and gate order (i, o, f, c): kernel W
+ * [4u, I], recurrent_kernel R [4u, u], one bias [4u] (Keras's count: 4u(I + u + 1)).
+ * c' = f c + i act(zc); h' = o act(c'), gates through recurrentActivation.
+ */
+export class LSTMCell extends RNNCell {
+  static override className = 'LSTMCell';
+  readonly units: number;
+  readonly activation: ActivationIdentifier;
+  readonly recurrentActivation: ActivationIdentifier;
+  readonly useBias: boolean;
+  readonly unitForgetBias: boolean;
+  readonly kernelInitializer: Initializer;
+  readonly recurrentInitializer: Initializer;
+  readonly biasInitializer: Initializer;
+  kernel: LayerVariable | null = null;
+  recurrentKernel: LayerVariable | null = null;
+  bias: LayerVariable | null = null;
+
+  constructor(args: LSTMCellArgs) {
+    super(args);
+    if (!Number.isInteger(args.units) || args.units < 1) throw new RangeError(`${this.name}: args.units must be a positive integer, got ${String(args.units)}`);
+    this.units = args.units;
+    this.activation = checkActivation(this.name, 'args.activation', args.activation ?? 'tanh');
+    this.recurrentActivation = checkActivation(this.name, 'args.recurrentActivation', args.recurrentActivation ?? 'sigmoid');
+    this.useBias = args.useBias ?? true;
+    this.unitForgetBias = args.unitForgetBias ?? true;
+    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorotUniform');
+    this.recurrentInitializer = getInitializer(args.recurrentInitializer ?? 'orthogonal');
+    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
+  }
+
+  get stateSize(): number[] {
+    return [this.units, this.units];
+  }
+
+  get inputSize(): number | null {
+    return this.kernel ? this.kernel.value.shape[1]! : null;
+  }
+
+  protected buildCell(I: number): void {
+    const H = this.units;
+    this.kernel = this.addVariable('kernel', initTransposed(this.kernelInitializer, I, 4 * H));
+    this.recurrentKernel = this.addVariable('recurrent_kernel', initTransposed(this.recurrentInitializer, H, 4 * H));
+    if (this.useBias) {
+      this.bias = this.addWeight('bias', [4 * H], this.biasInitializer);
+      if (this.unitForgetBias) (this.bias.value.data as Float32Array).fill(1, F_GATE * H, (F_GATE + 1) * H);
+    }
+  }
+
+  step(x: Tensor, states: Tensor[], masks: StepMasks): { output: Tensor; states: Tensor[] } {
+    const H = this.units;
+    const [h, c] = states as [Tensor, Tensor];
+    let z = F.add(project(x, this.kernel!.value, masks.input), project(h, this.recurrentKernel!.value, masks.recurrent));
+    if (this.bias) z = F.add(z, this.bias.value);
+    const gate = (k: number) => applyActivation(this.recurrentActivation, columns(z, k * H, H));
+    const candidate = applyActivation(this.activation, columns(z, C_GATE * H, H));
+    const c2 = F.add(F.mul(gate(F_GATE), c), F.mul(gate(I_GATE), candidate));
+    const h2 = F.mul(gate(O_GATE), applyActivation(this.activation, c2));
+    return { output: h2, states: [h2, c2] };
+  }
+
+  override fused(): FusedCell | null {
+    const acts = fusedActivations([this.recurrentActivation, this.activation, this.activation]);
+    if (!acts) return null;
+    return {
+      cell: 'lstm',
+      W: this.kernel!.value,
+      R: this.recurrentKernel!.value,
+      ...(this.bias ? { B: withZeroRecurrentBias(this.bias.value, 4 * this.units) } : {}),
+      ...acts,
+      linearBeforeReset: false,
+    };
+  }
+
+  override getConfig(): LayerConfig {
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activation,
+      recurrentActivation: this.recurrentActivation,
+      useBias: this.useBias,
+      unitForgetBias: this.unitForgetBias,
+      kernelInitializer: serializeInitializer(this.kernelInitializer),
+      recurrentInitializer: serializeInitializer(this.recurrentInitializer),
+      biasInitializer: serializeInitializer(this.biasInitializer),
+    };
+  }
+}
+registerLayer(LSTMCell);
+
+export interface LSTMArgs extends LSTMCellArgs, BaseRNNArgs {}
+
+/** Long short-term memory over [batch, time, features], one native op per call. */
+export class LSTM extends RNN {
+  static override className = 'LSTM';
+  declare readonly cell: LSTMCell;
+
+  constructor(args: LSTMArgs) {
+    super({ ...args, cell: (name: string) => new LSTMCell({ ...pickCellArgs(args, CELL_KEYS), name: `${name}/lstm_cell` } as LSTMCellArgs) });
+  }
+
+  get units(): number {
+    return this.cell.units;
+  }
+
+  override getConfig(): LayerConfig {
+    return { ...this.baseConfig(), ...cellConfig(this.cell) };
+  }
+
+  static override fromConfig<T>(this: new (args: never) => T, config: LayerConfig): T {
+    return new this(config as never);
+  }
+}
+registerLayer(LSTM);
