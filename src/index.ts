@@ -17,3 +17,4 @@ export { registerLayer, serializeLayer, deserializeLayer } from './layers/serial
 export * as initializers from './layers/initializers.js';
 export * from './train/index.js';
 export * from './models/index.js';
+export * as onnx from './onnx/index.js';

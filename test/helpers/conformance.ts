@@ -1,10 +1,10 @@
 // Reader for ONNX's backend node test cases (../shared/conformance/README.md): finds the
-// folder, lists cases, and decodes model.onnx and the TensorProto .pb files with protobufjs
-// and ONNX's own onnx.proto schema (onnx-schema.json, made by generate-onnx-schema.mjs).
+// folder, lists cases, and decodes model.onnx and the TensorProto .pb files with the
+// library's own reader (src/onnx/proto.ts).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import protobuf from 'protobufjs';
+import { decodeModel, decodeTensor, type OnnxModel, type OnnxTensor } from '../../src/onnx/proto.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const projectRoot = resolve(here, '..', '..');
@@ -40,51 +40,16 @@ export function listCases(dir: string, filter: (name: string) => boolean = () =>
     .sort();
 }
 
-// ---- decoded ONNX structures ---------------------------------------------------------------
-
-export type OnnxDataType = 'float32' | 'int32' | 'int64';
-
-export interface OnnxTensor {
-  name: string;
-  dataType: OnnxDataType;
-  dims: number[];
-  data: Float32Array | Int32Array | BigInt64Array;
-}
-
-export type OnnxAttribute = number | string | number[] | string[] | OnnxTensor;
-
-export interface OnnxNode {
-  opType: string;
-  name: string;
-  domain: string;
-  inputs: string[];
-  outputs: string[];
-  attributes: Record<string, OnnxAttribute>;
-}
-
-export interface OnnxValueInfo {
-  name: string;
-  /** Element type name, e.g. 'float32', or the raw TensorProto.DataType number if unmapped. */
-  elemType: OnnxDataType | number;
-  /** Each dimension: a number, a symbolic name, or null when unknown. */
-  shape: (number | string | null)[];
-}
-
-export interface OnnxGraph {
-  name: string;
-  nodes: OnnxNode[];
-  inputs: OnnxValueInfo[];
-  outputs: OnnxValueInfo[];
-  initializers: OnnxTensor[];
-}
-
-export interface OnnxModel {
-  irVersion: number;
-  /** Version of the default ('' or 'ai.onnx') domain. */
-  opset: number;
-  opsetImports: { domain: string; version: number }[];
-  graph: OnnxGraph;
-}
+export {
+  onnxRoot,
+  type OnnxDataType,
+  type OnnxTensor,
+  type OnnxAttribute,
+  type OnnxNode,
+  type OnnxValueInfo,
+  type OnnxGraph,
+  type OnnxModel,
+} from '../../src/onnx/proto.js';
 
 export interface ConformanceCase {
   name: string;
@@ -110,199 +75,10 @@ function loadNumbered(dir: string, prefix: string, count: number): OnnxTensor[] 
   return Array.from({ length: count }, (_, i) => loadTensor(join(dir, `${prefix}_${i}.pb`)));
 }
 
-// ---- protobuf decoding -----------------------------------------------------------------------
-
-/** ONNX's onnx.proto as a protobufjs root; field names in onnx.proto's snake_case. */
-export const onnxRoot = protobuf.Root.fromJSON(
-  JSON.parse(readFileSync(join(here, 'onnx-schema.json'), 'utf8')) as protobuf.INamespace,
-);
-const ModelProto = onnxRoot.lookupType('onnx.ModelProto');
-const TensorProto = onnxRoot.lookupType('onnx.TensorProto');
-const AttributeType = onnxRoot.lookupEnum('onnx.AttributeProto.AttributeType').values;
-const DataType = onnxRoot.lookupEnum('onnx.TensorProto.DataType').values;
-
-// int64 fields decode to Long objects when protobufjs has `long`, else to numbers.
-type Int64 = number | { toString(): string };
-
-// The decoded messages, typed by hand from onnx.proto (field names keep its snake_case);
-// only the fields read here are listed.
-interface TensorMsg {
-  name?: string;
-  dims?: Int64[];
-  data_type?: number;
-  raw_data?: Uint8Array;
-  float_data?: number[];
-  int32_data?: number[];
-  int64_data?: Int64[];
-  data_location?: number;
-}
-interface AttributeMsg {
-  name?: string;
-  type?: number;
-  f?: number;
-  i?: Int64;
-  s?: Uint8Array;
-  t?: TensorMsg;
-  floats?: number[];
-  ints?: Int64[];
-  strings?: Uint8Array[];
-}
-interface NodeMsg {
-  input?: string[];
-  output?: string[];
-  name?: string;
-  op_type?: string;
-  domain?: string;
-  attribute?: AttributeMsg[];
-}
-interface DimMsg {
-  dim_value?: Int64;
-  dim_param?: string;
-}
-interface ValueInfoMsg {
-  name?: string;
-  type?: { tensor_type?: { elem_type?: number; shape?: { dim?: DimMsg[] } } };
-}
-interface GraphMsg {
-  name?: string;
-  node?: NodeMsg[];
-  input?: ValueInfoMsg[];
-  output?: ValueInfoMsg[];
-  initializer?: TensorMsg[];
-}
-interface ModelMsg {
-  ir_version?: Int64;
-  opset_import?: { domain?: string; version?: Int64 }[];
-  graph?: GraphMsg;
-}
-
-const utf8 = new TextDecoder();
-
-function int64ToNumber(v: Int64): number {
-  const n = typeof v === 'number' ? v : Number(v.toString());
-  if (!Number.isSafeInteger(n)) throw new RangeError(`onnx: int64 value ${v.toString()} is not a safe integer`);
-  return n;
-}
-
-function int64ToBigInt(v: Int64): bigint {
-  return BigInt(typeof v === 'number' ? v : v.toString());
-}
-
 export function loadModel(path: string): OnnxModel {
-  const msg = ModelProto.decode(readFileSync(path)) as unknown as ModelMsg;
-  const opsetImports = (msg.opset_import ?? []).map((o) => ({
-    domain: o.domain ?? '',
-    version: int64ToNumber(o.version ?? 0),
-  }));
-  const main = opsetImports.find((o) => o.domain === '' || o.domain === 'ai.onnx');
-  if (!main) throw new RangeError(`onnx: ${path} imports no default-domain opset`);
-  if (!msg.graph) throw new RangeError(`onnx: ${path} has no graph`);
-  return {
-    irVersion: int64ToNumber(msg.ir_version ?? 0),
-    opset: main.version,
-    opsetImports,
-    graph: decodeGraph(msg.graph),
-  };
+  return decodeModel(readFileSync(path));
 }
 
 export function loadTensor(path: string): OnnxTensor {
-  return decodeTensor(TensorProto.decode(readFileSync(path)) as unknown as TensorMsg);
-}
-
-function decodeGraph(g: GraphMsg): OnnxGraph {
-  return {
-    name: g.name ?? '',
-    nodes: (g.node ?? []).map(decodeNode),
-    inputs: (g.input ?? []).map(decodeValueInfo),
-    outputs: (g.output ?? []).map(decodeValueInfo),
-    initializers: (g.initializer ?? []).map(decodeTensor),
-  };
-}
-
-function decodeNode(n: NodeMsg): OnnxNode {
-  const attributes: Record<string, OnnxAttribute> = {};
-  for (const a of n.attribute ?? []) attributes[a.name ?? ''] = decodeAttribute(a, n);
-  return {
-    opType: n.op_type ?? '',
-    name: n.name ?? '',
-    domain: n.domain ?? '',
-    inputs: n.input ?? [],
-    outputs: n.output ?? [],
-    attributes,
-  };
-}
-
-function decodeAttribute(a: AttributeMsg, n: NodeMsg): OnnxAttribute {
-  switch (a.type) {
-    case AttributeType.FLOAT:
-      return a.f ?? 0;
-    case AttributeType.INT:
-      return int64ToNumber(a.i ?? 0);
-    case AttributeType.STRING:
-      return utf8.decode(a.s ?? new Uint8Array());
-    case AttributeType.TENSOR:
-      if (!a.t) throw new RangeError(`onnx: attribute ${a.name} of ${n.op_type} has no tensor`);
-      return decodeTensor(a.t);
-    case AttributeType.FLOATS:
-      return a.floats ?? [];
-    case AttributeType.INTS:
-      return (a.ints ?? []).map(int64ToNumber);
-    case AttributeType.STRINGS:
-      return (a.strings ?? []).map((s) => utf8.decode(s));
-    default:
-      throw new RangeError(
-        `onnx: attribute ${a.name} of ${n.op_type} ${n.name ?? ''} has unsupported type ${a.type}`,
-      );
-  }
-}
-
-function decodeValueInfo(v: ValueInfoMsg): OnnxValueInfo {
-  const t = v.type?.tensor_type;
-  const elem = t?.elem_type ?? 0;
-  return {
-    name: v.name ?? '',
-    elemType: dataTypeName(elem) ?? elem,
-    shape: (t?.shape?.dim ?? []).map((d) =>
-      d.dim_value !== undefined && d.dim_value !== null ? int64ToNumber(d.dim_value) : (d.dim_param ?? null),
-    ),
-  };
-}
-
-function dataTypeName(code: number): OnnxDataType | undefined {
-  if (code === DataType.FLOAT) return 'float32';
-  if (code === DataType.INT32) return 'int32';
-  if (code === DataType.INT64) return 'int64';
-  return undefined;
-}
-
-function decodeTensor(t: TensorMsg): OnnxTensor {
-  const name = t.name ?? '';
-  if (t.data_location === 1) throw new RangeError(`onnx: tensor ${name} keeps its data externally`);
-  const dataType = dataTypeName(t.data_type ?? 0);
-  if (!dataType) throw new RangeError(`onnx: tensor ${name} has unsupported data_type ${t.data_type}`);
-  const dims = (t.dims ?? []).map(int64ToNumber);
-  const count = dims.reduce((a, b) => a * b, 1);
-  const raw = t.raw_data && t.raw_data.length > 0 ? t.raw_data : undefined;
-  let data: OnnxTensor['data'];
-  if (raw) {
-    // raw_data is little-endian by the spec; a DataView reads it on any host, at any offset.
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    const width = dataType === 'int64' ? 8 : 4;
-    if (raw.byteLength !== count * width) {
-      throw new RangeError(`onnx: tensor ${name} raw_data has ${raw.byteLength} bytes, dims need ${count * width}`);
-    }
-    if (dataType === 'float32') data = Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 * i, true));
-    else if (dataType === 'int32') data = Int32Array.from({ length: count }, (_, i) => view.getInt32(4 * i, true));
-    else data = BigInt64Array.from({ length: count }, (_, i) => view.getBigInt64(8 * i, true));
-  } else if (dataType === 'float32') {
-    data = Float32Array.from(t.float_data ?? []);
-  } else if (dataType === 'int32') {
-    data = Int32Array.from(t.int32_data ?? []);
-  } else {
-    data = BigInt64Array.from((t.int64_data ?? []).map(int64ToBigInt));
-  }
-  if (data.length !== count) {
-    throw new RangeError(`onnx: tensor ${name} holds ${data.length} values, dims [${dims.join(', ')}] need ${count}`);
-  }
-  return { name, dataType, dims, data };
+  return decodeTensor(readFileSync(path));
 }

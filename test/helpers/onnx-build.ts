@@ -1,6 +1,6 @@
 // Encodes one-node ONNX models with the same onnx.proto schema the reader uses, so tests
 // can run an op in onnxruntime on inputs of their choosing.
-import { onnxRoot } from './conformance.js';
+import { onnxRoot } from '../../src/onnx/proto.js';
 
 const ModelProto = onnxRoot.lookupType('onnx.ModelProto');
 const AttributeType = onnxRoot.lookupEnum('onnx.AttributeProto.AttributeType').values;
