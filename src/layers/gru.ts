@@ -1,30 +1,15 @@
 import * as F from '../functional/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { applyActivation, checkActivation, type ActivationIdentifier } from './activations.js';
-import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
-import type { LayerConfig, LayerVariable } from './layer.js';
-import { cellConfig, RNN, type BaseRNNArgs } from './rnn.js';
-import {
-  CELL_KEYS, columns, fusedActivations, initTransposed, pickCellArgs, project, RNNCell, withZeroRecurrentBias,
-  type FusedCell, type RNNCellArgs, type StepMasks,
-} from './rnn-cell.js';
+import { CellLayer, DenseCell, type DenseCellArgs } from './dense-cell.js';
+import type { LayerConfig } from './layer.js';
+import type { BaseRNNArgs } from './rnn.js';
+import { columns, fusedActivations, initTransposed, project, withZeroRecurrentBias, type FusedCell, type StepMasks } from './rnn-cell.js';
 import { registerLayer } from './serialization.js';
 
-export interface GRUCellArgs extends RNNCellArgs {
-  /** The state (and output) size. */
-  units: number;
-  /** The candidate's activation (default 'tanh'). */
-  activation?: ActivationIdentifier | string;
+export interface GRUCellArgs extends DenseCellArgs {
   /** The gates' activation (default 'sigmoid', as Keras 2). */
   recurrentActivation?: ActivationIdentifier | string;
-  /** Default true. */
-  useBias?: boolean;
-  /** Default 'glorotUniform'. */
-  kernelInitializer?: InitializerIdentifier;
-  /** Default 'orthogonal'. */
-  recurrentInitializer?: InitializerIdentifier;
-  /** Default 'zeros'. */
-  biasInitializer?: InitializerIdentifier;
   /** Apply the reset gate after the recurrent product, with separate input and recurrent
    * biases (default true, as Keras 2, PyTorch and ONNX linear_before_reset = 1). */
   resetAfter?: boolean;
@@ -39,39 +24,19 @@ const H_GATE = 2;
  * recurrent_kernel R [3u, u]; bias [6u] (input then recurrent, Keras's [2, 3u]) with
  * resetAfter, else [3u]. h' = z h + (1 - z) hh.
  */
-export class GRUCell extends RNNCell {
+export class GRUCell extends DenseCell {
   static override className = 'GRUCell';
-  readonly units: number;
-  readonly activation: ActivationIdentifier;
   readonly recurrentActivation: ActivationIdentifier;
-  readonly useBias: boolean;
   readonly resetAfter: boolean;
-  readonly kernelInitializer: Initializer;
-  readonly recurrentInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  kernel: LayerVariable | null = null;
-  recurrentKernel: LayerVariable | null = null;
-  bias: LayerVariable | null = null;
 
   constructor(args: GRUCellArgs) {
     super(args);
-    if (!Number.isInteger(args.units) || args.units < 1) throw new RangeError(`${this.name}: args.units must be a positive integer, got ${String(args.units)}`);
-    this.units = args.units;
-    this.activation = checkActivation(this.name, 'args.activation', args.activation ?? 'tanh');
     this.recurrentActivation = checkActivation(this.name, 'args.recurrentActivation', args.recurrentActivation ?? 'sigmoid');
-    this.useBias = args.useBias ?? true;
     this.resetAfter = args.resetAfter ?? true;
-    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorotUniform');
-    this.recurrentInitializer = getInitializer(args.recurrentInitializer ?? 'orthogonal');
-    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
   }
 
   get stateSize(): number[] {
     return [this.units];
-  }
-
-  get inputSize(): number | null {
-    return this.kernel ? this.kernel.value.shape[1]! : null;
   }
 
   protected buildCell(I: number): void {
@@ -126,17 +91,7 @@ export class GRUCell extends RNNCell {
   }
 
   override getConfig(): LayerConfig {
-    return {
-      ...super.getConfig(),
-      units: this.units,
-      activation: this.activation,
-      recurrentActivation: this.recurrentActivation,
-      useBias: this.useBias,
-      resetAfter: this.resetAfter,
-      kernelInitializer: serializeInitializer(this.kernelInitializer),
-      recurrentInitializer: serializeInitializer(this.recurrentInitializer),
-      biasInitializer: serializeInitializer(this.biasInitializer),
-    };
+    return { ...super.getConfig(), recurrentActivation: this.recurrentActivation, resetAfter: this.resetAfter };
   }
 }
 registerLayer(GRUCell);
@@ -144,24 +99,11 @@ registerLayer(GRUCell);
 export interface GRUArgs extends GRUCellArgs, BaseRNNArgs {}
 
 /** Gated recurrent unit over [batch, time, features], one native op per call. */
-export class GRU extends RNN {
+export class GRU extends CellLayer<GRUCell> {
   static override className = 'GRU';
-  declare readonly cell: GRUCell;
 
   constructor(args: GRUArgs) {
-    super({ ...args, cell: (name: string) => new GRUCell({ ...pickCellArgs(args, CELL_KEYS), name: `${name}/gru_cell` } as GRUCellArgs) });
-  }
-
-  get units(): number {
-    return this.cell.units;
-  }
-
-  override getConfig(): LayerConfig {
-    return { ...this.baseConfig(), ...cellConfig(this.cell) };
-  }
-
-  static override fromConfig<T>(this: new (args: never) => T, config: LayerConfig): T {
-    return new this(config as never);
+    super(args, (cellArgs, name) => new GRUCell({ ...cellArgs, name }), 'gru_cell');
   }
 }
 registerLayer(GRU);

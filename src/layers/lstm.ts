@@ -1,30 +1,15 @@
 import * as F from '../functional/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { applyActivation, checkActivation, type ActivationIdentifier } from './activations.js';
-import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
-import type { LayerConfig, LayerVariable } from './layer.js';
-import { cellConfig, RNN, type BaseRNNArgs } from './rnn.js';
-import {
-  CELL_KEYS, columns, fusedActivations, initTransposed, pickCellArgs, project, RNNCell, withZeroRecurrentBias,
-  type FusedCell, type RNNCellArgs, type StepMasks,
-} from './rnn-cell.js';
+import { CellLayer, DenseCell, type DenseCellArgs } from './dense-cell.js';
+import type { LayerConfig } from './layer.js';
+import type { BaseRNNArgs } from './rnn.js';
+import { columns, fusedActivations, initTransposed, project, withZeroRecurrentBias, type FusedCell, type StepMasks } from './rnn-cell.js';
 import { registerLayer } from './serialization.js';
 
-export interface LSTMCellArgs extends RNNCellArgs {
-  /** The state (and output) size. */
-  units: number;
-  /** The cell input and output activation (default 'tanh'). */
-  activation?: ActivationIdentifier | string;
+export interface LSTMCellArgs extends DenseCellArgs {
   /** The gates' activation (default 'sigmoid', as Keras 2). */
   recurrentActivation?: ActivationIdentifier | string;
-  /** Default true. */
-  useBias?: boolean;
-  /** Default 'glorotUniform'. */
-  kernelInitializer?: InitializerIdentifier;
-  /** Default 'orthogonal'. */
-  recurrentInitializer?: InitializerIdentifier;
-  /** Default 'zeros'. */
-  biasInitializer?: InitializerIdentifier;
   /** Start the forget gate's bias at 1 (default true, as Keras). */
   unitForgetBias?: boolean;
 }
@@ -40,39 +25,19 @@ const C_GATE = 3;
  * [4u, I], recurrent_kernel R [4u, u], one bias [4u] (Keras's count: 4u(I + u + 1)).
  * c' = f c + i act(zc); h' = o act(c'), gates through recurrentActivation.
  */
-export class LSTMCell extends RNNCell {
+export class LSTMCell extends DenseCell {
   static override className = 'LSTMCell';
-  readonly units: number;
-  readonly activation: ActivationIdentifier;
   readonly recurrentActivation: ActivationIdentifier;
-  readonly useBias: boolean;
   readonly unitForgetBias: boolean;
-  readonly kernelInitializer: Initializer;
-  readonly recurrentInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  kernel: LayerVariable | null = null;
-  recurrentKernel: LayerVariable | null = null;
-  bias: LayerVariable | null = null;
 
   constructor(args: LSTMCellArgs) {
     super(args);
-    if (!Number.isInteger(args.units) || args.units < 1) throw new RangeError(`${this.name}: args.units must be a positive integer, got ${String(args.units)}`);
-    this.units = args.units;
-    this.activation = checkActivation(this.name, 'args.activation', args.activation ?? 'tanh');
     this.recurrentActivation = checkActivation(this.name, 'args.recurrentActivation', args.recurrentActivation ?? 'sigmoid');
-    this.useBias = args.useBias ?? true;
     this.unitForgetBias = args.unitForgetBias ?? true;
-    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorotUniform');
-    this.recurrentInitializer = getInitializer(args.recurrentInitializer ?? 'orthogonal');
-    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
   }
 
   get stateSize(): number[] {
     return [this.units, this.units];
-  }
-
-  get inputSize(): number | null {
-    return this.kernel ? this.kernel.value.shape[1]! : null;
   }
 
   protected buildCell(I: number): void {
@@ -111,17 +76,7 @@ export class LSTMCell extends RNNCell {
   }
 
   override getConfig(): LayerConfig {
-    return {
-      ...super.getConfig(),
-      units: this.units,
-      activation: this.activation,
-      recurrentActivation: this.recurrentActivation,
-      useBias: this.useBias,
-      unitForgetBias: this.unitForgetBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer),
-      recurrentInitializer: serializeInitializer(this.recurrentInitializer),
-      biasInitializer: serializeInitializer(this.biasInitializer),
-    };
+    return { ...super.getConfig(), recurrentActivation: this.recurrentActivation, unitForgetBias: this.unitForgetBias };
   }
 }
 registerLayer(LSTMCell);
@@ -129,24 +84,11 @@ registerLayer(LSTMCell);
 export interface LSTMArgs extends LSTMCellArgs, BaseRNNArgs {}
 
 /** Long short-term memory over [batch, time, features], one native op per call. */
-export class LSTM extends RNN {
+export class LSTM extends CellLayer<LSTMCell> {
   static override className = 'LSTM';
-  declare readonly cell: LSTMCell;
 
   constructor(args: LSTMArgs) {
-    super({ ...args, cell: (name: string) => new LSTMCell({ ...pickCellArgs(args, CELL_KEYS), name: `${name}/lstm_cell` } as LSTMCellArgs) });
-  }
-
-  get units(): number {
-    return this.cell.units;
-  }
-
-  override getConfig(): LayerConfig {
-    return { ...this.baseConfig(), ...cellConfig(this.cell) };
-  }
-
-  static override fromConfig<T>(this: new (args: never) => T, config: LayerConfig): T {
-    return new this(config as never);
+    super(args, (cellArgs, name) => new LSTMCell({ ...cellArgs, name }), 'lstm_cell');
   }
 }
 registerLayer(LSTM);

@@ -1,60 +1,22 @@
 import * as F from '../functional/index.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { applyActivation, checkActivation, type ActivationIdentifier } from './activations.js';
-import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
-import type { LayerConfig, LayerVariable } from './layer.js';
-import { cellConfig, RNN, type BaseRNNArgs } from './rnn.js';
-import { CELL_KEYS, fusedActivations, initTransposed, pickCellArgs, project, RNNCell, withZeroRecurrentBias, type FusedCell, type RNNCellArgs, type StepMasks } from './rnn-cell.js';
+import { applyActivation } from './activations.js';
+import { CellLayer, DenseCell, type DenseCellArgs } from './dense-cell.js';
+import type { BaseRNNArgs } from './rnn.js';
+import { fusedActivations, initTransposed, project, withZeroRecurrentBias, type FusedCell, type StepMasks } from './rnn-cell.js';
 import { registerLayer } from './serialization.js';
 
-export interface SimpleRNNCellArgs extends RNNCellArgs {
-  /** The state (and output) size. */
-  units: number;
-  /** Default 'tanh'. */
-  activation?: ActivationIdentifier | string;
-  /** Default true. */
-  useBias?: boolean;
-  /** Default 'glorotUniform'. */
-  kernelInitializer?: InitializerIdentifier;
-  /** Default 'orthogonal'. */
-  recurrentInitializer?: InitializerIdentifier;
-  /** Default 'zeros'. */
-  biasInitializer?: InitializerIdentifier;
-}
+export type SimpleRNNCellArgs = DenseCellArgs;
 
 /**
  * h' = activation(x W^T + h R^T + b). Weights in ONNX RNN layout: kernel W [units, inputDim],
  * recurrent_kernel R [units, units], one bias [units] (Keras's count: units(I + units + 1)).
  */
-export class SimpleRNNCell extends RNNCell {
+export class SimpleRNNCell extends DenseCell {
   static override className = 'SimpleRNNCell';
-  readonly units: number;
-  readonly activation: ActivationIdentifier;
-  readonly useBias: boolean;
-  readonly kernelInitializer: Initializer;
-  readonly recurrentInitializer: Initializer;
-  readonly biasInitializer: Initializer;
-  kernel: LayerVariable | null = null;
-  recurrentKernel: LayerVariable | null = null;
-  bias: LayerVariable | null = null;
-
-  constructor(args: SimpleRNNCellArgs) {
-    super(args);
-    if (!Number.isInteger(args.units) || args.units < 1) throw new RangeError(`${this.name}: args.units must be a positive integer, got ${String(args.units)}`);
-    this.units = args.units;
-    this.activation = checkActivation(this.name, 'args.activation', args.activation ?? 'tanh');
-    this.useBias = args.useBias ?? true;
-    this.kernelInitializer = getInitializer(args.kernelInitializer ?? 'glorotUniform');
-    this.recurrentInitializer = getInitializer(args.recurrentInitializer ?? 'orthogonal');
-    this.biasInitializer = getInitializer(args.biasInitializer ?? 'zeros');
-  }
 
   get stateSize(): number[] {
     return [this.units];
-  }
-
-  get inputSize(): number | null {
-    return this.kernel ? this.kernel.value.shape[1]! : null;
   }
 
   protected buildCell(I: number): void {
@@ -84,42 +46,17 @@ export class SimpleRNNCell extends RNNCell {
       linearBeforeReset: false,
     };
   }
-
-  override getConfig(): LayerConfig {
-    return {
-      ...super.getConfig(),
-      units: this.units,
-      activation: this.activation,
-      useBias: this.useBias,
-      kernelInitializer: serializeInitializer(this.kernelInitializer),
-      recurrentInitializer: serializeInitializer(this.recurrentInitializer),
-      biasInitializer: serializeInitializer(this.biasInitializer),
-    };
-  }
 }
 registerLayer(SimpleRNNCell);
 
 export interface SimpleRNNArgs extends SimpleRNNCellArgs, BaseRNNArgs {}
 
 /** A fully connected recurrence over [batch, time, features], Keras's SimpleRNN. */
-export class SimpleRNN extends RNN {
+export class SimpleRNN extends CellLayer<SimpleRNNCell> {
   static override className = 'SimpleRNN';
-  declare readonly cell: SimpleRNNCell;
 
   constructor(args: SimpleRNNArgs) {
-    super({ ...args, cell: (name: string) => new SimpleRNNCell({ ...pickCellArgs(args, CELL_KEYS), name: `${name}/simple_rnn_cell` } as SimpleRNNCellArgs) });
-  }
-
-  get units(): number {
-    return this.cell.units;
-  }
-
-  override getConfig(): LayerConfig {
-    return { ...this.baseConfig(), ...cellConfig(this.cell) };
-  }
-
-  static override fromConfig<T>(this: new (args: never) => T, config: LayerConfig): T {
-    return new this(config as never);
+    super(args, (cellArgs, name) => new SimpleRNNCell({ ...cellArgs, name }), 'simple_rnn_cell');
   }
 }
 registerLayer(SimpleRNN);
