@@ -63,6 +63,11 @@ using cells::GateArgs;
 constexpr int64_t kProjectionRows = 2048;
 // Below this many gate elements per step a second thread costs more than the kernel.
 constexpr int64_t kParallelGateElems = 16 * 1024;
+// Up to this batch the forward step runs as GEMVs reading R in place (cells::gemv_step);
+// above it R^T packed for the GEMM micro-kernels serves more rows per load of R.
+constexpr int64_t kGemvMaxBatch = 4;
+// Below this many multiply-adds per step the GEMV step runs on one thread.
+constexpr int64_t kParallelGemvFma = 32 * 1024;
 
 [[noreturn]] void fail(const std::string& msg) { throw Error("EINVAL", "recurrent: " + msg); }
 
@@ -193,7 +198,8 @@ void init_dir(Dir& dir, const RecurrentDesc& desc, int d, const float* W, const 
       dir.bias[j] = keep_out ? wb[j] : wb[j] + rb[j];
     }
   }
-  if (packs_fwd) {
+  const bool gemv = desc.B <= kGemvMaxBatch;
+  if (packs_fwd && !gemv) {
     if (gru) {
       dir.rt[0] = std::make_unique<PackedB>(true, H, 2 * H, dir.R, H);
       dir.rt[1] = std::make_unique<PackedB>(true, H, H, dir.R + 2 * H * H, H);
@@ -214,6 +220,9 @@ void init_dir(Dir& dir, const RecurrentDesc& desc, int d, const float* W, const 
   const int threads = num_threads();
   dir.cell.row_parts =
       desc.B * GH >= kParallelGateElems ? static_cast<int>(std::min<int64_t>(threads, desc.B)) : 1;
+  dir.cell.gemv = gemv;
+  dir.cell.R = dir.R;
+  dir.cell.unit_parts = desc.B * GH * H >= kParallelGemvFma ? threads : 1;
   for (int i = 0; i < 2; ++i) {
     dir.cell.rt[i] = dir.rt[i].get();
     dir.cell.r[i] = dir.r[i].get();
@@ -222,6 +231,8 @@ void init_dir(Dir& dir, const RecurrentDesc& desc, int d, const float* W, const 
 
   GateArgs& a = dir.base;
   a.H = H;
+  a.j0 = 0;
+  a.j1 = H;
   a.lens = lens;
   a.f = spec(desc.act[d][0]);
   a.g = spec(desc.act[d][1]);

@@ -26,6 +26,21 @@ void run_rows(const CellDir& d, GateKernel kernel, const GateArgs& a) {
 
 void gru_step_forward(const CellDir& d, float* pre, float* aux, const GateArgs& a) {
   const int64_t H = d.H, B = d.B;
+  if (d.gemv) {
+    // As below, per part of the hidden units; lbr=0 needs all of r.h_in before the h gate.
+    const GemvJob zr{0, 2, a.h_in, H, 1.0f, pre, 3 * H};
+    if (a.lbr) {
+      const GemvJob jobs[2] = {zr, {2 * H, 1, a.h_in, H, 0.0f, aux, H}};
+      gemv_step(d, jobs, 2, d.k->gru_forward, a);
+      return;
+    }
+    GateArgs reset = a;
+    reset.aux_out = aux;
+    gemv_step(d, &zr, 1, d.k->gru_reset, reset);
+    const GemvJob h{2 * H, 1, aux, H, 1.0f, pre + 2 * H, 3 * H};
+    gemv_step(d, &h, 1, d.k->gru_forward, a);
+    return;
+  }
   // pre[:, 0:2H] += h_in[B, H] @ Rzr^T
   sgemm_packed(false, B, 2 * H, H, 1.0f, a.h_in, H, *d.rt[0], 1.0f, pre, 3 * H);
   if (a.lbr) {

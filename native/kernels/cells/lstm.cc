@@ -13,6 +13,12 @@ namespace cells {
 
 void lstm_step_forward(const CellDir& d, float* pre, const GateArgs& a) {
   const int64_t H = d.H;
+  if (d.gemv) {
+    // pre[B, 4H] += h_in[B, H] @ R^T, and the gates, per part of the hidden units
+    const GemvJob job{0, 4, a.h_in, H, 1.0f, pre, 4 * H};
+    gemv_step(d, &job, 1, d.k->lstm_forward, a);
+    return;
+  }
   // pre[B, 4H] += h_in[B, H] @ R^T
   sgemm_packed(false, d.B, 4 * H, H, 1.0f, a.h_in, H, *d.rt[0], 1.0f, pre, 4 * H);
   const int64_t grain = (d.B + d.row_parts - 1) / d.row_parts;

@@ -20,6 +20,12 @@ void run_rows(const CellDir& d, GateKernel kernel, const GateArgs& a) {
 
 void rnn_step_forward(const CellDir& d, float* pre, const GateArgs& a) {
   const int64_t H = d.H;
+  if (d.gemv) {
+    // pre[B, H] += h_in[B, H] @ R^T, and the activation, per part of the hidden units
+    const GemvJob job{0, 1, a.h_in, H, 1.0f, pre, H};
+    gemv_step(d, &job, 1, d.k->rnn_forward, a);
+    return;
+  }
   // pre[B, H] += h_in[B, H] @ R^T
   sgemm_packed(false, d.B, H, H, 1.0f, a.h_in, H, *d.rt[0], 1.0f, pre, H);
   run_rows(d, d.k->rnn_forward, a);

@@ -356,3 +356,24 @@ void sgemm_reference(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K
 }
 
 }  // namespace loom
+
+namespace loom {
+
+void gemv(int64_t M, int64_t K, const float* R, int64_t ldr, const float* x, float beta,
+          float* y) {
+  // [M, K] x [K] -> [M]
+  if (M <= 0) return;
+  gemm::active_micro_kernel().gemv(M, K, R, ldr, x, beta, y);
+}
+
+void gemv_reference(int64_t M, int64_t K, const float* R, int64_t ldr, const float* x,
+                    float beta, float* y) {
+  // [M, K] x [K] -> [M], double accumulation
+  for (int64_t i = 0; i < M; ++i) {
+    double sum = 0.0;
+    for (int64_t k = 0; k < K; ++k) sum += static_cast<double>(R[i * ldr + k]) * x[k];
+    y[i] = static_cast<float>(sum + (beta == 0.0f ? 0.0 : static_cast<double>(y[i])));
+  }
+}
+
+}  // namespace loom

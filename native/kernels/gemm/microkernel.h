@@ -34,6 +34,12 @@ using PackAFn = void (*)(bool trans, const float* src, int64_t lda, int64_t mc, 
 using PackBFn = void (*)(bool trans, const float* src, int64_t ldb, int64_t kc, int64_t nc,
                          float* dst);
 
+// y[i] = R[i, :] . x (+ y[i] when beta == 1) for rows i < M, R row-major with stride ldr.
+// Each call handles any M and K; rows go in blocks of one vector's lanes, a dot product
+// per lane, so R streams in place, row after row.
+using GemvFn = void (*)(int64_t M, int64_t K, const float* R, int64_t ldr, const float* x,
+                        float beta, float* y);
+
 struct MicroKernel {
   const char* name;
   int mr;  // rows of C per call (broadcast from the A panel)
@@ -46,6 +52,7 @@ struct MicroKernel {
   // cases need the level's shuffles to keep up with the kernel.
   PackAFn pack_a;
   PackBFn pack_b;
+  GemvFn gemv;
 };
 
 namespace sse {
