@@ -1,5 +1,6 @@
 #include "../kernels/gemm/gemm.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "args.h"
@@ -35,6 +36,27 @@ std::function<void()> gemm_call(const Napi::CallbackInfo& info) {
   };
 }
 
+// args: { M, K, R, ldr, x, beta, y, reference }: y = R x (+ y when beta is 1).
+Napi::Value gemv_sync(const Napi::CallbackInfo& info) {
+  auto call = guarded(info.Env(), [&]() -> std::function<void()> {
+    Napi::Object a = object_arg(info, 0, "args");
+    const int64_t M = int_field(a, "M"), K = int_field(a, "K"), ldr = int_field(a, "ldr");
+    if (M < 0 || K < 0) throw loom_error(info.Env(), "EINVAL", "M, K must be >= 0");
+    if (ldr < std::max<int64_t>(1, K)) {
+      throw loom_error(info.Env(), "EINVAL", "ldr must be >= max(1, K)");
+    }
+    const float beta = static_cast<float>(number_field(a, "beta"));
+    if (beta != 0.0f && beta != 1.0f) throw loom_error(info.Env(), "EINVAL", "beta must be 0 or 1");
+    const float* R = array_field<float>(a, "R", span(M, K, ldr), false);
+    const float* x = array_field<float>(a, "x", static_cast<size_t>(K), false);
+    float* y = array_field<float>(a, "y", static_cast<size_t>(M), false);
+    const bool reference = bool_field(a, "reference");
+    return [=] { (reference ? gemv_reference : gemv)(M, K, R, ldr, x, beta, y); };
+  });
+  guarded(info.Env(), call);
+  return info.Env().Undefined();
+}
+
 Napi::Value gemm_sync(const Napi::CallbackInfo& info) {
   auto call = guarded(info.Env(), [&] { return gemm_call(info); });
   guarded(info.Env(), call);
@@ -50,6 +72,7 @@ Napi::Value gemm_async(const Napi::CallbackInfo& info) {
 
 void register_gemm(Napi::Env env, Napi::Object exports) {
   exports.Set("sgemm", Napi::Function::New(env, gemm_sync, "sgemm"));
+  exports.Set("gemv", Napi::Function::New(env, gemv_sync, "gemv"));
   exports.Set("sgemmAsync", Napi::Function::New(env, gemm_async, "sgemmAsync"));
 }
 
