@@ -16,7 +16,7 @@
       "native/kernels/cells/rnn.cc",
       "native/kernels/cells/lstm.cc",
       "native/kernels/cells/gru.cc",
-      "native/kernels/cells/gemv_step.cc"
+      "native/kernels/cells/step_parts.cc"
     ],
     "loomrnn_sse_sources": [
       "native/kernels/gemm/microkernel_sse.cc",

@@ -95,3 +95,49 @@ describe('small-batch recurrent steps agree with the batched path', () => {
     }
   }
 });
+
+describe('batched steps split over threads agree with one thread', () => {
+  const T = 4, I = 5, B = 33;
+  const cases: [keyof typeof G, boolean, number][] = [['rnn', false, 513], ['lstm', false, 257], ['gru', false, 257], ['gru', true, 257]];
+  for (const [cell, lbr, H] of cases) {
+    it(`${cell}${lbr ? ' lbr' : ''} H=${H} B=${B} bidirectional, forward and backward`, () => {
+      const D = 2;
+      const next = mulberry32(H * 13 + (lbr ? 1 : 0) + cell.length);
+      const f32 = (n: number, scale = 1) => Float32Array.from(uniformF32(next, n, -scale, scale));
+      const k = 1 / Math.sqrt(H);
+      const inputs: RecurrentInputs = {
+        X: new Tensor(f32(T * B * I), [T, B, I]),
+        W: new Tensor(f32(D * G[cell] * H * I, k), [D, G[cell] * H, I]),
+        R: new Tensor(f32(D * G[cell] * H * H, k), [D, G[cell] * H, H]),
+        B: new Tensor(f32(D * 2 * G[cell] * H, k), [D, 2 * G[cell] * H]),
+        sequenceLens: new Tensor(Int32Array.from({ length: B }, (_, b) => (b * 7) % (T + 1)), [B]),
+        initialH: new Tensor(f32(D * B * H), [D, B, H]),
+      };
+      if (cell === 'lstm') {
+        inputs.initialC = new Tensor(f32(D * B * H), [D, B, H]);
+        inputs.P = new Tensor(f32(D * 3 * H, k), [D, 3 * H]);
+      }
+      const options: RecurrentOptions = { cell, hiddenSize: H, direction: 'bidirectional', linearBeforeReset: lbr };
+      const dY = new Tensor(f32(T * D * B * H), [T, D, B, H]);
+      const run = () => {
+        const out = recurrentForward(inputs, options, { training: true });
+        const g = recurrentBackward(out.saved!, { dY });
+        return [out.Y, out.Yh, g.dX, g.dW, g.dR, g.dB!, ...(g.dP ? [g.dP] : [])].map((t) => t.data as Float32Array);
+      };
+      const threads = native.backend().threads;
+      native.setNumThreads(1);
+      let one: Float32Array[];
+      try {
+        one = run();
+      } finally {
+        native.setNumThreads(threads);
+      }
+      const many = run();
+      for (let i = 0; i < one.length; i++) {
+        let scale = 1;
+        for (const v of one[i]!) scale = Math.max(scale, Math.abs(v));
+        expect(maxDiff(many[i]!, one[i]!) / scale).toBeLessThan(1e-5);
+      }
+    });
+  }
+});

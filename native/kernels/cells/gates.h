@@ -80,7 +80,8 @@ const GateKernels& gate_kernels();
 // What a cell step needs besides the per-step pointers: one direction's weights.
 struct CellDir {
   int64_t B, H;
-  int row_parts;          // batch split of the gate kernels (fixed, so dp sums are stable)
+  int row_parts;          // batch split of a step over threads (fixed, so dp sums are
+                          // stable); 1: one thread, the products threaded over columns
   const PackedB* rt[2];   // forward: R^T packed (GRU: [0] z,r rows, [1] h rows)
   const PackedB* r[2];    // backward: R packed, same split
   // Small batches, forward: gemv set, R (this direction's [G*H, H]) is read in place by
@@ -91,6 +92,14 @@ struct CellDir {
   int unit_parts;
   const GateKernels* k;
 };
+
+// Part p of d.row_parts, rows [b0, b1) of the batch: the products and gate kernels of a
+// step for those rows. ctx carries the step's arguments.
+using RowPartFn = void (*)(const void* ctx, int64_t p, int64_t b0, int64_t b1);
+
+// Runs fn for every row part, one part per thread, in one pool call; with one part the
+// products inside fn are free to use the pool themselves.
+void run_row_parts(const CellDir& d, RowPartFn fn, const void* ctx);
 
 // Forward products of a small-batch step: for rows b < B, gates g < G and units j,
 //   y[b*ldy + g*H + j] = beta * y[...] + x[b*ldx : +H] . R[(row0 + g*H + j), :]

@@ -1,8 +1,12 @@
-// Small-batch forward step (gates.h gemv_step): the recurrent product is a few GEMVs that
-// stream R once, so threads split the hidden units instead of the batch. Each part owns
-// all gates of its units, so it applies the gate kernel to what it just computed while
-// that is in cache, keeps its slice of packed R in its own L2 from step to step, and the
-// step costs one pool call.
+// How a time step is split over threads so that it costs one pool call (gates.h).
+// Batched steps (run_row_parts): each thread runs the recurrent products and the gate
+// kernels for its own batch rows; rows never depend on each other within a step, and the
+// products are thin enough (~32 rows) that re-reading all of packed R per thread costs far
+// less L2/L3 bandwidth than the FMAs take.
+// Small-batch forward steps (gemv_step): the product is a few GEMVs that stream R once, so
+// threads split the hidden units instead. Each part owns all gates of its units, applies
+// the gate kernel to what it just computed while that is in cache, and keeps its slice of
+// R in its own L2 from step to step.
 #include <algorithm>
 #include <cstdint>
 
@@ -15,6 +19,20 @@ namespace cells {
 
 // Parts own whole multiples of this many units, so their rows of R start on full vectors.
 constexpr int64_t kUnitBlock = 16;
+
+void run_row_parts(const CellDir& d, RowPartFn fn, const void* ctx) {
+  // One captured pointer keeps the std::function in its small buffer: no heap per step.
+  struct Job {
+    const CellDir* d;
+    RowPartFn fn;
+    const void* ctx;
+  };
+  const Job job{&d, fn, ctx};
+  parallel_for(d.row_parts, 1, [&job](int64_t p0, int64_t p1) {
+    const int64_t parts = job.d->row_parts, B = job.d->B;
+    for (int64_t p = p0; p < p1; ++p) job.fn(job.ctx, p, B * p / parts, B * (p + 1) / parts);
+  });
+}
 
 void gemv_step(const CellDir& d, const GemvJob* jobs, int njobs, GateKernel kernel,
                const GateArgs& a) {
