@@ -31,15 +31,19 @@ export interface GemmArgs {
   reference?: boolean;
 }
 
-/** y = R x (+ y when beta is 1): the small-batch recurrent product (native/kernels/gemm/gemm.h). */
+/** y[b] = R x[b] (+ y[b] when beta is 1) for b < nx: the small-batch recurrent product
+ * (native/kernels/gemm/gemm.h). */
 export interface GemvArgs {
   M: number;
   K: number;
   R: Float32Array;
   ldr: number;
+  nx: number;
   x: Float32Array;
+  ldx: number;
   beta: 0 | 1;
   y: Float32Array;
+  ldy: number;
   reference?: boolean;
 }
 

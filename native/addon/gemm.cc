@@ -36,22 +36,25 @@ std::function<void()> gemm_call(const Napi::CallbackInfo& info) {
   };
 }
 
-// args: { M, K, R, ldr, x, beta, y, reference }: y = R x (+ y when beta is 1).
+// args: { M, K, R, ldr, nx, x, ldx, beta, y, ldy, reference }: y[b] = R x[b] (+ y[b] when
+// beta is 1) for b < nx.
 Napi::Value gemv_sync(const Napi::CallbackInfo& info) {
   auto call = guarded(info.Env(), [&]() -> std::function<void()> {
     Napi::Object a = object_arg(info, 0, "args");
     const int64_t M = int_field(a, "M"), K = int_field(a, "K"), ldr = int_field(a, "ldr");
-    if (M < 0 || K < 0) throw loom_error(info.Env(), "EINVAL", "M, K must be >= 0");
-    if (ldr < std::max<int64_t>(1, K)) {
-      throw loom_error(info.Env(), "EINVAL", "ldr must be >= max(1, K)");
+    const int64_t nx = int_field(a, "nx"), ldx = int_field(a, "ldx"), ldy = int_field(a, "ldy");
+    if (M < 0 || K < 0 || nx < 0) throw loom_error(info.Env(), "EINVAL", "M, K, nx must be >= 0");
+    if (ldr < std::max<int64_t>(1, K) || ldx < std::max<int64_t>(1, K) ||
+        ldy < std::max<int64_t>(1, M)) {
+      throw loom_error(info.Env(), "EINVAL", "a leading dimension is smaller than its matrix");
     }
     const float beta = static_cast<float>(number_field(a, "beta"));
     if (beta != 0.0f && beta != 1.0f) throw loom_error(info.Env(), "EINVAL", "beta must be 0 or 1");
     const float* R = array_field<float>(a, "R", span(M, K, ldr), false);
-    const float* x = array_field<float>(a, "x", static_cast<size_t>(K), false);
-    float* y = array_field<float>(a, "y", static_cast<size_t>(M), false);
+    const float* x = array_field<float>(a, "x", span(nx, K, ldx), false);
+    float* y = array_field<float>(a, "y", span(nx, M, ldy), false);
     const bool reference = bool_field(a, "reference");
-    return [=] { (reference ? gemv_reference : gemv)(M, K, R, ldr, x, beta, y); };
+    return [=] { (reference ? gemv_reference : gemv)(M, K, R, ldr, nx, x, ldx, beta, y, ldy); };
   });
   guarded(info.Env(), call);
   return info.Env().Undefined();

@@ -12,19 +12,19 @@ describe('gemv', () => {
   const sizes: [number, number][] = [[1, 1], [3, 3], [1, 17], [16, 16], [17, 15], [257, 257], [1024, 256], [33, 1000]];
   for (const [M, K] of sizes) {
     for (const beta of [0, 1] as const) {
-      for (const pad of [0, 5]) {
-        it(`M=${M} K=${K} ldr=K+${pad} beta=${beta} matches the float64 reference`, () => {
-          const next = mulberry32(M * 7919 + K * 31 + beta * 3 + pad);
-          const ldr = K + pad;
+      for (const [nx, pad] of [[1, 0], [1, 5], [3, 2]] as const) {
+        it(`M=${M} K=${K} nx=${nx} ld=+${pad} beta=${beta} matches the float64 reference`, () => {
+          const next = mulberry32(M * 7919 + K * 31 + beta * 3 + pad + nx * 101);
+          const ldr = K + pad, ldx = K + pad, ldy = M + pad;
           const R = Float32Array.from(uniformF32(next, M * ldr));
-          const x = Float32Array.from(uniformF32(next, K));
-          const y0 = Float32Array.from(uniformF32(next, M));
+          const x = Float32Array.from(uniformF32(next, nx * ldx));
+          const y0 = Float32Array.from(uniformF32(next, nx * ldy));
           const fast = y0.slice();
           const slow = y0.slice();
-          native.gemv({ M, K, R, ldr, x, beta, y: fast });
-          native.gemv({ M, K, R, ldr, x, beta, y: slow, reference: true });
+          native.gemv({ M, K, R, ldr, nx, x, ldx, beta, y: fast, ldy });
+          native.gemv({ M, K, R, ldr, nx, x, ldx, beta, y: slow, ldy, reference: true });
           let worst = 0;
-          for (let i = 0; i < M; i++) worst = Math.max(worst, Math.abs(fast[i]! - slow[i]!) / (Math.sqrt(K) + Math.abs(slow[i]!)));
+          for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i]! - slow[i]!) / (Math.sqrt(K) + Math.abs(slow[i]!)));
           expect(worst).toBeLessThan(1e-6);
         });
       }
@@ -33,7 +33,7 @@ describe('gemv', () => {
 
   it('overwrites y when beta is 0, so NaN in y does not leak into the result', () => {
     const y = new Float32Array([NaN, NaN, NaN]);
-    native.gemv({ M: 3, K: 2, R: new Float32Array([1, 2, 3, 4, 5, 6]), ldr: 2, x: new Float32Array([1, 1]), beta: 0, y });
+    native.gemv({ M: 3, K: 2, R: new Float32Array([1, 2, 3, 4, 5, 6]), ldr: 2, nx: 1, x: new Float32Array([1, 1]), ldx: 2, beta: 0, y, ldy: 3 });
     expect(Array.from(y)).toEqual([3, 7, 11]);
   });
 });

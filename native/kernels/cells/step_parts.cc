@@ -55,12 +55,10 @@ void gemv_step(const CellDir& d, const GemvJob* jobs, int njobs, GateKernel kern
       if (j0 == j1) continue;
       for (int i = 0; i < job.njobs; ++i) {
         const GemvJob& g = job.jobs[i];
-        for (int64_t b = 0; b < d.B; ++b) {
-          for (int64_t gate = 0; gate < g.G; ++gate) {
-            // y[b, gate*H + j0 : j1] (+)= R[row0 + gate*H + j0 : j1, :] @ x[b, :]
-            gemv(j1 - j0, H, d.R + (g.row0 + gate * H + j0) * H, H, g.x + b * g.ldx, g.beta,
-                 g.y + b * g.ldy + gate * H + j0);
-          }
+        for (int64_t gate = 0; gate < g.G; ++gate) {
+          // y[:, gate*H + j0 : j1] (+)= x[B, H] @ R[row0 + gate*H + j0 : j1, :]^T
+          gemv(j1 - j0, H, d.R + (g.row0 + gate * H + j0) * H, H, d.B, g.x, g.ldx, g.beta,
+               g.y + gate * H + j0, g.ldy);
         }
       }
       GateArgs part = *job.a;

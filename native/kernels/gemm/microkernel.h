@@ -34,11 +34,12 @@ using PackAFn = void (*)(bool trans, const float* src, int64_t lda, int64_t mc, 
 using PackBFn = void (*)(bool trans, const float* src, int64_t ldb, int64_t kc, int64_t nc,
                          float* dst);
 
-// y[i] = R[i, :] . x (+ y[i] when beta == 1) for rows i < M, R row-major with stride ldr.
-// Each call handles any M and K; rows go in blocks of one vector's lanes, a dot product
-// per lane, so R streams in place, row after row.
-using GemvFn = void (*)(int64_t M, int64_t K, const float* R, int64_t ldr, const float* x,
-                        float beta, float* y);
+// y[b*ldy + i] = R[i, :] . x[b*ldx : +K] (+ y[...] when beta == 1) for rows i < M of R
+// (row-major, stride ldr) and vectors b < nx. Rows go in blocks of one vector's lanes, a dot
+// product per lane, so R streams in place, row after row, and each block serves all nx
+// vectors while it is in L1.
+using GemvFn = void (*)(int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx,
+                        const float* x, int64_t ldx, float beta, float* y, int64_t ldy);
 
 struct MicroKernel {
   const char* name;

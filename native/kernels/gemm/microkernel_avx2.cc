@@ -268,13 +268,16 @@ inline void dot8(int64_t K, const float* R, int64_t ldr, int64_t rows, const flo
   }
 }
 
-void gemv(int64_t M, int64_t K, const float* R, int64_t ldr, const float* x, float beta,
-          float* y) {
+void gemv(int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx, const float* x,
+          int64_t ldx, float beta, float* y, int64_t ldy) {
   for (int64_t i = 0; i < M; i += 8) {
     const int64_t rows = M - i < 8 ? M - i : 8;
-    float out[8];
-    dot8(K, R + i * ldr, ldr, rows, x, out);
-    for (int64_t r = 0; r < rows; ++r) y[i + r] = beta != 0.0f ? y[i + r] + out[r] : out[r];
+    for (int64_t b = 0; b < nx; ++b) {
+      float* yb = y + b * ldy + i;
+      float out[8];
+      dot8(K, R + i * ldr, ldr, rows, x + b * ldx, out);
+      for (int64_t r = 0; r < rows; ++r) yb[r] = beta != 0.0f ? yb[r] + out[r] : out[r];
+    }
   }
 }
 

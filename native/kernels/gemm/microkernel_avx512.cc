@@ -277,14 +277,17 @@ inline __m512 dot16(int64_t K, const float* R, int64_t ldr, int64_t rows, const 
   return _mm512_add_ps(shuffle_f32x4<0x88>(e0, e1), shuffle_f32x4<0xdd>(e0, e1));
 }
 
-void gemv(int64_t M, int64_t K, const float* R, int64_t ldr, const float* x, float beta,
-          float* y) {
+void gemv(int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx, const float* x,
+          int64_t ldx, float beta, float* y, int64_t ldy) {
   for (int64_t i = 0; i < M; i += 16) {
     const int64_t rows = M - i < 16 ? M - i : 16;
     const __mmask16 m = rows == 16 ? __mmask16(0xffff) : __mmask16((1u << rows) - 1u);
-    __m512 out = dot16(K, R + i * ldr, ldr, rows, x);
-    if (beta != 0.0f) out = _mm512_add_ps(out, _mm512_maskz_loadu_ps(m, y + i));
-    _mm512_mask_storeu_ps(y + i, m, out);
+    for (int64_t b = 0; b < nx; ++b) {
+      float* yb = y + b * ldy + i;
+      __m512 out = dot16(K, R + i * ldr, ldr, rows, x + b * ldx);
+      if (beta != 0.0f) out = _mm512_add_ps(out, _mm512_maskz_loadu_ps(m, yb));
+      _mm512_mask_storeu_ps(yb, m, out);
+    }
   }
 }
 
