@@ -64,8 +64,9 @@ constexpr int64_t kProjectionRows = 2048;
 // Below this many gate elements per step a second thread costs more than the kernel.
 constexpr int64_t kParallelGateElems = 16 * 1024;
 // Up to this batch the forward step runs as GEMVs reading R in place (cells::gemv_step);
-// above it R^T packed for the GEMM micro-kernels serves more rows per load of R.
-constexpr int64_t kGemvMaxBatch = 4;
+// above it R^T packed for the GEMM micro-kernels serves more rows per load of R (measured:
+// the GEMM steps win from B = 2 on, by 1.3-2x at B = 4).
+constexpr int64_t kGemvMaxBatch = 1;
 // Below this many multiply-adds per step the GEMV step runs on one thread.
 constexpr int64_t kParallelGemvFma = 32 * 1024;
 

@@ -1,6 +1,6 @@
 // The small-batch recurrent path: the GEMV kernel against its float64 reference, and whole
-// small-batch sequences (GEMV steps, B <= 4) against the same rows run in a batch of 7,
-// which takes the packed-GEMM steps. Rows of a recurrent batch are independent, so the
+// sequences at B = 1 (GEMV steps) and B = 2 against the same rows run in a batch of 7, which
+// takes the packed-GEMM steps. Rows of a recurrent batch are independent, so the
 // two paths must agree row for row up to float32 summation order.
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/index.js';
