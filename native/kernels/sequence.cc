@@ -1,6 +1,9 @@
 // Whole-sequence RNN / LSTM / GRU (sequence.h): validation, reserve layout and the time
 // loops. A layer is a loop over time around one cell step (cells/*.cc); the cell step is one
-// packed recurrent GEMM plus one fused gate kernel (cells/gates_impl.h, per ISA).
+// packed recurrent GEMM plus one fused gate kernel (cells/gates_impl.h, per ISA), split over
+// threads by batch rows so that each thread runs both for its rows in one pool call per step
+// (cells/step_parts.cc). At B = 1 the forward step is a GEMV over R in place instead, split
+// over hidden units, each thread keeping its slice of R in its own L2.
 //
 // Forward, per direction: the input projection X W^T is one sgemm per run of about
 // kProjectionRows rows (all T steps when B is small) ahead of the steps that read it, so the

@@ -84,7 +84,7 @@ struct CellDir {
                           // stable); 1: one thread, the products threaded over columns
   const PackedB* rt[2];   // forward: R^T packed (GRU: [0] z,r rows, [1] h rows)
   const PackedB* r[2];    // backward: R packed, same split
-  // Small batches, forward: gemv set, R (this direction's [G*H, H]) is read in place by
+  // Forward at B = 1: gemv set, R (this direction's [G*H, H]) is read in place by
   // gemv_step, and each of `unit_parts` threads owns a range of hidden units, running both
   // the products and the gate kernel for them, one pool call per step.
   bool gemv;
