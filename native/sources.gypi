@@ -15,7 +15,8 @@
       "native/kernels/sequence.cc",
       "native/kernels/cells/rnn.cc",
       "native/kernels/cells/lstm.cc",
-      "native/kernels/cells/gru.cc"
+      "native/kernels/cells/gru.cc",
+      "native/kernels/cells/step_parts.cc"
     ],
     "loomrnn_sse_sources": [
       "native/kernels/gemm/microkernel_sse.cc",

@@ -31,6 +31,22 @@ export interface GemmArgs {
   reference?: boolean;
 }
 
+/** y[b] = R x[b] (+ y[b] when beta is 1) for b < nx: the small-batch recurrent product
+ * (native/kernels/gemm/gemm.h). */
+export interface GemvArgs {
+  M: number;
+  K: number;
+  R: Float32Array;
+  ldr: number;
+  nx: number;
+  x: Float32Array;
+  ldx: number;
+  beta: 0 | 1;
+  y: Float32Array;
+  ldy: number;
+  reference?: boolean;
+}
+
 /** Mirrors loom::RecurrentDesc (native/kernels/sequence.h). */
 export interface RecurrentDesc {
   cell: number;
@@ -93,6 +109,7 @@ interface Binding {
   fmaPeak(iterations: number): number;
   sgemm(args: GemmArgs): void;
   sgemmAsync(args: GemmArgs): Promise<void>;
+  gemv(args: GemvArgs): void;
   recurrentReserveSize(desc: RecurrentDesc): number;
   recurrentForward(desc: RecurrentDesc, buffers: RecurrentForwardBuffers): void;
   recurrentForwardAsync(desc: RecurrentDesc, buffers: RecurrentForwardBuffers): Promise<void>;
@@ -187,6 +204,7 @@ export const native = {
   fmaPeak: (iterations: number) => callSync((b) => b.fmaPeak(iterations)),
   sgemm: (args: GemmArgs) => callSync((b) => b.sgemm(args)),
   sgemmAsync: (args: GemmArgs) => callAsync((b) => b.sgemmAsync(args)),
+  gemv: (args: GemvArgs) => callSync((b) => b.gemv(args)),
   recurrentReserveSize: (desc: RecurrentDesc) => callSync((b) => b.recurrentReserveSize(desc)),
   recurrentForward: (desc: RecurrentDesc, buffers: RecurrentForwardBuffers) =>
     callSync((b) => b.recurrentForward(desc, buffers)),

@@ -1,6 +1,9 @@
 // Whole-sequence RNN / LSTM / GRU (sequence.h): validation, reserve layout and the time
 // loops. A layer is a loop over time around one cell step (cells/*.cc); the cell step is one
-// packed recurrent GEMM plus one fused gate kernel (cells/gates_impl.h, per ISA).
+// packed recurrent GEMM plus one fused gate kernel (cells/gates_impl.h, per ISA), split over
+// threads by batch rows so that each thread runs both for its rows in one pool call per step
+// (cells/step_parts.cc). At B = 1 the forward step is a GEMV over R in place instead, split
+// over hidden units, each thread keeping its slice of R in its own L2.
 //
 // Forward, per direction: the input projection X W^T is one sgemm per run of about
 // kProjectionRows rows (all T steps when B is small) ahead of the steps that read it, so the
@@ -63,6 +66,12 @@ using cells::GateArgs;
 constexpr int64_t kProjectionRows = 2048;
 // Below this many gate elements per step a second thread costs more than the kernel.
 constexpr int64_t kParallelGateElems = 16 * 1024;
+// Up to this batch the forward step runs as GEMVs reading R in place (cells::gemv_step);
+// above it R^T packed for the GEMM micro-kernels serves more rows per load of R (measured:
+// the GEMM steps win from B = 2 on, by 1.3-2x at B = 4).
+constexpr int64_t kGemvMaxBatch = 1;
+// Below this many multiply-adds per step the GEMV step runs on one thread.
+constexpr int64_t kParallelGemvFma = 32 * 1024;
 
 [[noreturn]] void fail(const std::string& msg) { throw Error("EINVAL", "recurrent: " + msg); }
 
@@ -193,7 +202,8 @@ void init_dir(Dir& dir, const RecurrentDesc& desc, int d, const float* W, const 
       dir.bias[j] = keep_out ? wb[j] : wb[j] + rb[j];
     }
   }
-  if (packs_fwd) {
+  const bool gemv = desc.B <= kGemvMaxBatch;
+  if (packs_fwd && !gemv) {
     if (gru) {
       dir.rt[0] = std::make_unique<PackedB>(true, H, 2 * H, dir.R, H);
       dir.rt[1] = std::make_unique<PackedB>(true, H, H, dir.R + 2 * H * H, H);
@@ -214,6 +224,9 @@ void init_dir(Dir& dir, const RecurrentDesc& desc, int d, const float* W, const 
   const int threads = num_threads();
   dir.cell.row_parts =
       desc.B * GH >= kParallelGateElems ? static_cast<int>(std::min<int64_t>(threads, desc.B)) : 1;
+  dir.cell.gemv = gemv;
+  dir.cell.R = dir.R;
+  dir.cell.unit_parts = desc.B * GH * H >= kParallelGemvFma ? threads : 1;
   for (int i = 0; i < 2; ++i) {
     dir.cell.rt[i] = dir.rt[i].get();
     dir.cell.r[i] = dir.r[i].get();
@@ -222,6 +235,8 @@ void init_dir(Dir& dir, const RecurrentDesc& desc, int d, const float* W, const 
 
   GateArgs& a = dir.base;
   a.H = H;
+  a.j0 = 0;
+  a.j1 = H;
   a.lens = lens;
   a.f = spec(desc.act[d][0]);
   a.g = spec(desc.act[d][1]);
@@ -438,10 +453,34 @@ struct BackwardBuffers {
   State state;                // k > 0: recompute scratch
 };
 
+// out[c] = sum of a[r * lda + c] over rows r < rows, for c < cols: the bias gradients.
+// Threads split the columns and read their part of each row in order, once; a GEMM with a
+// row of ones would copy all of dA into packed panels first. Rows are summed in blocks
+// into a partial, which keeps float32 rounding as small as the GEMM's depth blocking.
+void column_sums(const float* a, int64_t rows, int64_t cols, int64_t lda, float* out) {
+  constexpr int64_t kCols = 512, kRows = 256;
+  parallel_for(cols, 64, [=](int64_t c0, int64_t c1) {
+    float part[kCols];
+    for (int64_t cb = c0; cb < c1; cb += kCols) {
+      const int64_t n = std::min(kCols, c1 - cb);
+      float* o = out + cb;
+      std::fill(o, o + n, 0.0f);
+      for (int64_t rb = 0; rb < rows; rb += kRows) {
+        std::fill(part, part + n, 0.0f);
+        for (int64_t r = rb; r < std::min(rows, rb + kRows); ++r) {
+          const float* row = a + r * lda + cb;
+          for (int64_t c = 0; c < n; ++c) part[c] += row[c];
+        }
+        for (int64_t c = 0; c < n; ++c) o[c] += part[c];
+      }
+    }
+  });
+}
+
 // Gradients of the weights and inputs from one segment's dA: rows = L*B starting at time t_lo.
 void weight_grads(const RecurrentDesc& desc, const Dir& dir, const RecurrentBackwardArgs& args,
                   const StepsView& st, int64_t L, const float* da, const float* daux,
-                  float* colsum, const float* ones) {
+                  float* colsum) {
   const int64_t B = desc.B, I = desc.I, H = desc.H, G = gate_count(desc.cell), GH = G * H;
   const int64_t rows = L * B, d = dir.d;
   const float* X = args.X + st.t_lo * B * I;
@@ -461,15 +500,14 @@ void weight_grads(const RecurrentDesc& desc, const Dir& dir, const RecurrentBack
     }
   }
   if (args.dBias) {
-    // Column sums as ones[rows] @ dA: threaded and blocked like any GEMM.
-    sgemm(false, false, 1, GH, rows, 1.0f, ones, rows, da, GH, 0.0f, colsum, GH);
+    column_sums(da, rows, GH, GH, colsum);
     float* dwb = args.dBias + d * 2 * GH;
     float* drb = dwb + GH;
     for (int64_t j = 0; j < GH; ++j) dwb[j] += colsum[j];
     const bool lbr = desc.cell == Cell::GRU && desc.linear_before_reset;
     for (int64_t j = 0; j < (lbr ? 2 * H : GH); ++j) drb[j] += colsum[j];
     if (lbr) {
-      sgemm(false, false, 1, H, rows, 1.0f, ones, rows, daux, H, 0.0f, colsum, H);
+      column_sums(daux, rows, H, H, colsum);
       for (int64_t j = 0; j < H; ++j) drb[2 * H + j] += colsum[j];
     }
   }
@@ -531,9 +569,7 @@ void recurrent_backward(const RecurrentDesc& desc, const RecurrentBackwardArgs& 
       (k > 0 ? L * B * GH + L * BH * (1 + (lstm || gru ? 1 : 0)) + 2 * BH * (lstm ? 2 : 1) +
                    (gru ? BH : 0)
              : 0));
-  Arena arena(per_dir * D + static_cast<size_t>(L * B + GH));
-  float* ones = arena.take(L * B);
-  std::fill(ones, ones + L * B, 1.0f);
+  Arena arena(per_dir * D + static_cast<size_t>(GH));
   float* colsum = arena.take(GH);
   std::vector<BackwardBuffers> bufs(static_cast<size_t>(D));
   for (int d = 0; d < D; ++d) {
@@ -582,8 +618,7 @@ void recurrent_backward(const RecurrentDesc& desc, const RecurrentBackwardArgs& 
       backward_steps(desc, dirs[d], args, 0, T, reserve_steps(d), bufs[d]);
     });
     for (int d = 0; d < D; ++d)
-      weight_grads(desc, dirs[d], args, reserve_steps(d), T, bufs[d].da, bufs[d].daux, colsum,
-                   ones);
+      weight_grads(desc, dirs[d], args, reserve_steps(d), T, bufs[d].da, bufs[d].daux, colsum);
   } else {
     for (int d = 0; d < D; ++d) {
       const Dir& dir = dirs[d];
@@ -598,7 +633,7 @@ void recurrent_backward(const RecurrentDesc& desc, const RecurrentBackwardArgs& 
         s.c = lstm ? res + (S + j) * BH : nullptr;
         forward_steps(desc, dir, args.X, p0, p1, st, s, Outputs{});
         backward_steps(desc, dir, args, p0, p1, view(st), w);
-        weight_grads(desc, dir, args, view(st), p1 - p0, w.da, w.daux, colsum, ones);
+        weight_grads(desc, dir, args, view(st), p1 - p0, w.da, w.daux, colsum);
       }
     }
   }

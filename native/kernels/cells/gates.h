@@ -26,6 +26,7 @@ struct ActSpec {
 // the r.(h Rh^T + Rbh) term of the h gate.
 struct GateArgs {
   int64_t H;
+  int64_t j0, j1;         // forward kernels: hidden units [j0, j1) of each row (0, H: all)
   int64_t t;              // time index: row b takes part when lens == null or t < lens[b]
   const int32_t* lens;
   ActSpec f, g, h;        // ONNX f, g, h (RNN uses f only, GRU f and g)
@@ -79,11 +80,43 @@ const GateKernels& gate_kernels();
 // What a cell step needs besides the per-step pointers: one direction's weights.
 struct CellDir {
   int64_t B, H;
-  int row_parts;          // batch split of the gate kernels (fixed, so dp sums are stable)
+  int row_parts;          // batch split of a step over threads (fixed, so dp sums are
+                          // stable); 1: one thread, the products threaded over columns
   const PackedB* rt[2];   // forward: R^T packed (GRU: [0] z,r rows, [1] h rows)
   const PackedB* r[2];    // backward: R packed, same split
+  // Forward at B = 1: gemv set, R (this direction's [G*H, H]) is read in place by
+  // gemv_step, and each of `unit_parts` threads owns a range of hidden units, running both
+  // the products and the gate kernel for them, one pool call per step.
+  bool gemv;
+  const float* R;
+  int unit_parts;
   const GateKernels* k;
 };
+
+// Part p of d.row_parts, rows [b0, b1) of the batch: the products and gate kernels of a
+// step for those rows. ctx carries the step's arguments.
+using RowPartFn = void (*)(const void* ctx, int64_t p, int64_t b0, int64_t b1);
+
+// Runs fn for every row part, one part per thread, in one pool call; with one part the
+// products inside fn are free to use the pool themselves.
+void run_row_parts(const CellDir& d, RowPartFn fn, const void* ctx);
+
+// Forward products of a small-batch step: for rows b < B, gates g < G and units j,
+//   y[b*ldy + g*H + j] = beta * y[...] + x[b*ldx : +H] . R[(row0 + g*H + j), :]
+struct GemvJob {
+  int64_t row0;
+  int64_t G;
+  const float* x;
+  int64_t ldx;
+  float beta;
+  float* y;
+  int64_t ldy;
+};
+
+// Splits the hidden units into d.unit_parts ranges; each part runs the jobs for its units,
+// then `kernel` (a forward gate kernel) on those units of rows [0, B).
+void gemv_step(const CellDir& d, const GemvJob* jobs, int njobs, GateKernel kernel,
+               const GateArgs& a);
 
 // Forward step: adds the recurrent GEMM term into `pre` (a.pre == pre), then runs the
 // gate kernel. GRU with lbr=1 writes h_in Rh^T into `aux` (a.aux == aux).

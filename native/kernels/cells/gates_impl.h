@@ -73,10 +73,10 @@ inline void add_product(float* __restrict acc, const float* __restrict x,
 
 // Rows outside their sequence keep their state and write zeros to Y.
 inline void pass_through(const GateArgs& a, int64_t b, bool cell_state) {
-  const int64_t H = a.H;
-  copy_row(a.h_in + b * H, a.h_out + b * H, H);
-  if (cell_state) copy_row(a.c_in + b * H, a.c_out + b * H, H);
-  if (a.y) zero_row(a.y + b * H, H);
+  const int64_t o = b * a.H + a.j0, n = a.j1 - a.j0;
+  copy_row(a.h_in + o, a.h_out + o, n);
+  if (cell_state) copy_row(a.c_in + o, a.c_out + o, n);
+  if (a.y) zero_row(a.y + o, n);
 }
 
 // ---- RNN: H = f(pre) ----------------------------------------------------------------
@@ -90,13 +90,13 @@ void rnn_forward(const GateArgs& a, int64_t b0, int64_t b1) {
     }
     const float* pre = a.pre + b * H;
     float* ho = a.h_out + b * H;
-    for (int64_t j = 0; j < H; j += kChunk) {
-      const int64_t n = H - j < kChunk ? H - j : kChunk;
+    for (int64_t j = a.j0; j < a.j1; j += kChunk) {
+      const int64_t n = a.j1 - j < kChunk ? a.j1 - j : kChunk;
       float x[kChunk];
       preact(pre + j, at(a.bias, j), nullptr, nullptr, a.clip, x, n);
       act_forward(a.f, x, ho + j, n);
     }
-    if (a.y) copy_row(ho, a.y + b * H, H);
+    if (a.y) copy_row(ho + a.j0, a.y + b * H + a.j0, a.j1 - a.j0);
   }
 }
 
@@ -140,8 +140,8 @@ void lstm_forward(const GateArgs& a, int64_t b0, int64_t b1) {
     const float* cp = a.c_in + b * H;
     float* ho = a.h_out + b * H;
     float* co = a.c_out + b * H;
-    for (int64_t j = 0; j < H; j += kChunk) {
-      const int64_t n = H - j < kChunk ? H - j : kChunk;
+    for (int64_t j = a.j0; j < a.j1; j += kChunk) {
+      const int64_t n = a.j1 - j < kChunk ? a.j1 - j : kChunk;
       float x[kChunk], gi[kChunk], gf[kChunk], gc[kChunk], go[kChunk], hc[kChunk];
       const float* cpj = cp + j;
       preact(pre + j, at(a.bias, j), at(P, j), cpj, a.clip, x, n);
@@ -162,7 +162,7 @@ void lstm_forward(const GateArgs& a, int64_t b0, int64_t b1) {
       float* hoj = ho + j;
       for (int64_t i = 0; i < n; ++i) hoj[i] = go[i] * hc[i];
     }
-    if (a.y) copy_row(ho, a.y + b * H, H);
+    if (a.y) copy_row(ho + a.j0, a.y + b * H + a.j0, a.j1 - a.j0);
   }
 }
 
@@ -256,13 +256,13 @@ void gru_reset(const GateArgs& a, int64_t b0, int64_t b1) {
     float* out = a.aux_out + b * H;
     // Zeros keep the unused rows finite: backward multiplies them by zero gradients.
     if (!active(a, b)) {
-      zero_row(out, H);
+      zero_row(out + a.j0, a.j1 - a.j0);
       continue;
     }
     const float* pr = a.pre + b * 3 * H + H;
     const float* hp = a.h_in + b * H;
-    for (int64_t j = 0; j < H; j += kChunk) {
-      const int64_t n = H - j < kChunk ? H - j : kChunk;
+    for (int64_t j = a.j0; j < a.j1; j += kChunk) {
+      const int64_t n = a.j1 - j < kChunk ? a.j1 - j : kChunk;
       float x[kChunk], r[kChunk];
       preact(pr + j, at(a.bias, H + j), nullptr, nullptr, a.clip, x, n);
       act_forward(a.f, x, r, n);
@@ -296,8 +296,8 @@ void gru_forward(const GateArgs& a, int64_t b0, int64_t b1) {
     const float* hp = a.h_in + b * H;
     const float* aux = a.lbr ? a.aux + b * H : nullptr;
     float* ho = a.h_out + b * H;
-    for (int64_t j = 0; j < H; j += kChunk) {
-      const int64_t n = H - j < kChunk ? H - j : kChunk;
+    for (int64_t j = a.j0; j < a.j1; j += kChunk) {
+      const int64_t n = a.j1 - j < kChunk ? a.j1 - j : kChunk;
       float x[kChunk], z[kChunk], r[kChunk], hn[kChunk];
       preact(pre + j, at(a.bias, j), nullptr, nullptr, a.clip, x, n);
       act_forward(a.f, x, z, n);
@@ -315,7 +315,7 @@ void gru_forward(const GateArgs& a, int64_t b0, int64_t b1) {
       float* hoj = ho + j;
       for (int64_t i = 0; i < n; ++i) hoj[i] = (1.0f - z[i]) * hn[i] + z[i] * hpj[i];
     }
-    if (a.y) copy_row(ho, a.y + b * H, H);
+    if (a.y) copy_row(ho + a.j0, a.y + b * H + a.j0, a.j1 - a.j0);
   }
 }
 

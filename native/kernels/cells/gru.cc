@@ -8,7 +8,6 @@
 // [2H, H] and h rows [H, H], because the h-gate GEMM of lbr=0 needs r first.
 #include <cstdint>
 
-#include "../../cpu/threads.h"
 #include "../gemm/gemm.h"
 #include "gates.h"
 
@@ -17,43 +16,84 @@ namespace cells {
 
 namespace {
 
-void run_rows(const CellDir& d, GateKernel kernel, const GateArgs& a) {
-  const int64_t grain = (d.B + d.row_parts - 1) / d.row_parts;
-  parallel_for(d.B, grain, [&](int64_t b0, int64_t b1) { kernel(a, b0, b1); });
+struct Step {
+  const CellDir* d;
+  float* pre;
+  float* aux;
+  const GateArgs* a;
+};
+
+void forward_rows(const void* ctx, int64_t, int64_t b0, int64_t b1) {
+  const Step& s = *static_cast<const Step*>(ctx);
+  const CellDir& d = *s.d;
+  const GateArgs& a = *s.a;
+  const int64_t H = d.H, m = b1 - b0;
+  float* pre = s.pre + b0 * 3 * H;
+  float* aux = s.aux + b0 * H;
+  const float* h_in = a.h_in + b0 * H;
+  // pre[:, 0:2H] += h_in[m, H] @ Rzr^T
+  sgemm_packed(false, m, 2 * H, H, 1.0f, h_in, H, *d.rt[0], 1.0f, pre, 3 * H);
+  if (a.lbr) {
+    // aux[m, H] = h_in @ Rh^T
+    sgemm_packed(false, m, H, H, 1.0f, h_in, H, *d.rt[1], 0.0f, aux, H);
+  } else {
+    GateArgs reset = a;
+    reset.aux_out = s.aux;
+    d.k->gru_reset(reset, b0, b1);
+    // pre[:, 2H:3H] += (r.h_in)[m, H] @ Rh^T
+    sgemm_packed(false, m, H, H, 1.0f, aux, H, *d.rt[1], 1.0f, pre + 2 * H, 3 * H);
+  }
+  d.k->gru_forward(a, b0, b1);
+}
+
+void backward_rows(const void* ctx, int64_t, int64_t b0, int64_t b1) {
+  const Step& s = *static_cast<const Step*>(ctx);
+  const CellDir& d = *s.d;
+  const GateArgs& a = *s.a;
+  const int64_t H = d.H, m = b1 - b0;
+  const float* da = a.da + b0 * 3 * H;
+  float* daux = a.daux + b0 * H;
+  float* dh = a.dh + b0 * H;
+  d.k->gru_backward(a, b0, b1);
+  if (a.lbr) {
+    // dh += da[:, 0:2H] @ Rzr + daux @ Rh   (daux = grad of h_in Rh^T)
+    sgemm_packed(false, m, H, 2 * H, 1.0f, da, 3 * H, *d.r[0], 1.0f, dh, H);
+    sgemm_packed(false, m, H, H, 1.0f, daux, H, *d.r[1], 1.0f, dh, H);
+  } else {
+    // daux[m, H] = da[:, 2H:3H] @ Rh = grad of r.h_in; it feeds the r gate and dh.
+    sgemm_packed(false, m, H, H, 1.0f, da + 2 * H, 3 * H, *d.r[1], 0.0f, daux, H);
+    d.k->gru_backward_reset(a, b0, b1);
+    sgemm_packed(false, m, H, 2 * H, 1.0f, da, 3 * H, *d.r[0], 1.0f, dh, H);
+  }
 }
 
 }  // namespace
 
 void gru_step_forward(const CellDir& d, float* pre, float* aux, const GateArgs& a) {
-  const int64_t H = d.H, B = d.B;
-  // pre[:, 0:2H] += h_in[B, H] @ Rzr^T
-  sgemm_packed(false, B, 2 * H, H, 1.0f, a.h_in, H, *d.rt[0], 1.0f, pre, 3 * H);
-  if (a.lbr) {
-    // aux[B, H] = h_in @ Rh^T
-    sgemm_packed(false, B, H, H, 1.0f, a.h_in, H, *d.rt[1], 0.0f, aux, H);
-  } else {
+  const int64_t H = d.H;
+  if (d.gemv) {
+    // As forward_rows, per part of the hidden units; lbr=0 needs all of r.h_in before the
+    // h gate, so it takes two pool calls.
+    const GemvJob zr{0, 2, a.h_in, H, 1.0f, pre, 3 * H};
+    if (a.lbr) {
+      const GemvJob jobs[2] = {zr, {2 * H, 1, a.h_in, H, 0.0f, aux, H}};
+      gemv_step(d, jobs, 2, d.k->gru_forward, a);
+      return;
+    }
     GateArgs reset = a;
     reset.aux_out = aux;
-    run_rows(d, d.k->gru_reset, reset);
-    // pre[:, 2H:3H] += (r.h_in)[B, H] @ Rh^T
-    sgemm_packed(false, B, H, H, 1.0f, aux, H, *d.rt[1], 1.0f, pre + 2 * H, 3 * H);
+    gemv_step(d, &zr, 1, d.k->gru_reset, reset);
+    const GemvJob h{2 * H, 1, aux, H, 1.0f, pre + 2 * H, 3 * H};
+    gemv_step(d, &h, 1, d.k->gru_forward, a);
+    return;
   }
-  run_rows(d, d.k->gru_forward, a);
+  const Step s{&d, pre, aux, &a};
+  run_row_parts(d, forward_rows, &s);
 }
 
 void gru_step_backward(const CellDir& d, const GateArgs& a) {
-  const int64_t H = d.H, B = d.B;
-  run_rows(d, d.k->gru_backward, a);
-  if (a.lbr) {
-    // dh += da[:, 0:2H] @ Rzr + daux @ Rh   (daux = grad of h_in Rh^T)
-    sgemm_packed(false, B, H, 2 * H, 1.0f, a.da, 3 * H, *d.r[0], 1.0f, a.dh, H);
-    sgemm_packed(false, B, H, H, 1.0f, a.daux, H, *d.r[1], 1.0f, a.dh, H);
-  } else {
-    // daux[B, H] = da[:, 2H:3H] @ Rh = grad of r.h_in; it feeds the r gate and dh.
-    sgemm_packed(false, B, H, H, 1.0f, a.da + 2 * H, 3 * H, *d.r[1], 0.0f, a.daux, H);
-    run_rows(d, d.k->gru_backward_reset, a);
-    sgemm_packed(false, B, H, 2 * H, 1.0f, a.da, 3 * H, *d.r[0], 1.0f, a.dh, H);
-  }
+  const Step s{&d, nullptr, nullptr, &a};
+  run_row_parts(d, backward_rows, &s);
 }
 
 }  // namespace cells

@@ -2,7 +2,6 @@
 // pre [B, H] arrives holding X W^T; the gate kernel adds Wb + Rb. R is [H, H].
 #include <cstdint>
 
-#include "../../cpu/threads.h"
 #include "../gemm/gemm.h"
 #include "gates.h"
 
@@ -11,25 +10,47 @@ namespace cells {
 
 namespace {
 
-void run_rows(const CellDir& d, GateKernel kernel, const GateArgs& a) {
-  const int64_t grain = (d.B + d.row_parts - 1) / d.row_parts;
-  parallel_for(d.B, grain, [&](int64_t b0, int64_t b1) { kernel(a, b0, b1); });
+struct Step {
+  const CellDir* d;
+  float* pre;
+  const GateArgs* a;
+};
+
+void forward_rows(const void* ctx, int64_t, int64_t b0, int64_t b1) {
+  const Step& s = *static_cast<const Step*>(ctx);
+  const int64_t H = s.d->H;
+  // pre[b0:b1, H] += h_in[b0:b1, H] @ R^T
+  sgemm_packed(false, b1 - b0, H, H, 1.0f, s.a->h_in + b0 * H, H, *s.d->rt[0], 1.0f,
+               s.pre + b0 * H, H);
+  s.d->k->rnn_forward(*s.a, b0, b1);
+}
+
+void backward_rows(const void* ctx, int64_t, int64_t b0, int64_t b1) {
+  const Step& s = *static_cast<const Step*>(ctx);
+  const int64_t H = s.d->H;
+  s.d->k->rnn_backward(*s.a, b0, b1);
+  // dh[b0:b1, H] += da[b0:b1, H] @ R
+  sgemm_packed(false, b1 - b0, H, H, 1.0f, s.a->da + b0 * H, H, *s.d->r[0], 1.0f,
+               s.a->dh + b0 * H, H);
 }
 
 }  // namespace
 
 void rnn_step_forward(const CellDir& d, float* pre, const GateArgs& a) {
   const int64_t H = d.H;
-  // pre[B, H] += h_in[B, H] @ R^T
-  sgemm_packed(false, d.B, H, H, 1.0f, a.h_in, H, *d.rt[0], 1.0f, pre, H);
-  run_rows(d, d.k->rnn_forward, a);
+  if (d.gemv) {
+    // pre[B, H] += h_in[B, H] @ R^T, and the activation, per part of the hidden units
+    const GemvJob job{0, 1, a.h_in, H, 1.0f, pre, H};
+    gemv_step(d, &job, 1, d.k->rnn_forward, a);
+    return;
+  }
+  const Step s{&d, pre, &a};
+  run_row_parts(d, forward_rows, &s);
 }
 
 void rnn_step_backward(const CellDir& d, const GateArgs& a) {
-  const int64_t H = d.H;
-  run_rows(d, d.k->rnn_backward, a);
-  // dh[B, H] += da[B, H] @ R
-  sgemm_packed(false, d.B, H, H, 1.0f, a.da, H, *d.r[0], 1.0f, a.dh, H);
+  const Step s{&d, nullptr, &a};
+  run_row_parts(d, backward_rows, &s);
 }
 
 }  // namespace cells

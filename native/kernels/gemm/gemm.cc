@@ -356,3 +356,27 @@ void sgemm_reference(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K
 }
 
 }  // namespace loom
+
+namespace loom {
+
+void gemv(int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx, const float* x,
+          int64_t ldx, float beta, float* y, int64_t ldy) {
+  // nx x ([M, K] x [K]) -> [nx, M]
+  if (M <= 0 || nx <= 0) return;
+  gemm::active_micro_kernel().gemv(M, K, R, ldr, nx, x, ldx, beta, y, ldy);
+}
+
+void gemv_reference(int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx,
+                    const float* x, int64_t ldx, float beta, float* y, int64_t ldy) {
+  // nx x ([M, K] x [K]) -> [nx, M], double accumulation
+  for (int64_t b = 0; b < nx; ++b) {
+    for (int64_t i = 0; i < M; ++i) {
+      double sum = 0.0;
+      for (int64_t k = 0; k < K; ++k) sum += static_cast<double>(R[i * ldr + k]) * x[b * ldx + k];
+      float& out = y[b * ldy + i];
+      out = static_cast<float>(sum + (beta == 0.0f ? 0.0 : static_cast<double>(out)));
+    }
+  }
+}
+
+}  // namespace loom

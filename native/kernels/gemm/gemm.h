@@ -37,3 +37,17 @@ void sgemm_reference(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K
                      float* C, int64_t ldc);
 
 }  // namespace loom
+
+namespace loom {
+
+// y[b*ldy + i] = R[i, :] . x[b*ldx : +K]  (+ y[...] when beta == 1; beta is 0 or 1) for
+// rows i < M of a row-major R [M, K] with row stride ldr, read in place, and vectors b < nx.
+// The small-batch recurrent step: a few rows of h against the gate rows of R, where packing
+// R would cost as much as the product.
+void gemv(int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx, const float* x,
+          int64_t ldx, float beta, float* y, int64_t ldy);
+// The same with double accumulation: what gemv is tested against.
+void gemv_reference(int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx,
+                    const float* x, int64_t ldx, float beta, float* y, int64_t ldy);
+
+}  // namespace loom

@@ -1,0 +1,73 @@
+// How a time step is split over threads so that it costs one pool call (gates.h).
+// Batched steps (run_row_parts): each thread runs the recurrent products and the gate
+// kernels for its own batch rows; rows never depend on each other within a step, and the
+// products are thin enough (~32 rows) that re-reading all of packed R per thread costs far
+// less L2/L3 bandwidth than the FMAs take.
+// Small-batch forward steps (gemv_step): the product is a few GEMVs that stream R once, so
+// threads split the hidden units instead. Each part owns all gates of its units, applies
+// the gate kernel to what it just computed while that is in cache, and keeps its slice of
+// R in its own L2 from step to step.
+#include <algorithm>
+#include <cstdint>
+
+#include "../../cpu/threads.h"
+#include "../gemm/gemm.h"
+#include "gates.h"
+
+namespace loom {
+namespace cells {
+
+// Parts own whole multiples of this many units, so their rows of R start on full vectors.
+constexpr int64_t kUnitBlock = 16;
+
+void run_row_parts(const CellDir& d, RowPartFn fn, const void* ctx) {
+  // One captured pointer keeps the std::function in its small buffer: no heap per step.
+  struct Job {
+    const CellDir* d;
+    RowPartFn fn;
+    const void* ctx;
+  };
+  const Job job{&d, fn, ctx};
+  parallel_for(d.row_parts, 1, [&job](int64_t p0, int64_t p1) {
+    const int64_t parts = job.d->row_parts, B = job.d->B;
+    for (int64_t p = p0; p < p1; ++p) job.fn(job.ctx, p, B * p / parts, B * (p + 1) / parts);
+  });
+}
+
+void gemv_step(const CellDir& d, const GemvJob* jobs, int njobs, GateKernel kernel,
+               const GateArgs& a) {
+  // One captured pointer keeps the std::function in its small buffer: no heap per step.
+  struct Job {
+    const CellDir* d;
+    const GemvJob* jobs;
+    int njobs;
+    GateKernel kernel;
+    const GateArgs* a;
+  };
+  const Job job{&d, jobs, njobs, kernel, &a};
+  parallel_for(d.unit_parts, 1, [&job](int64_t p0, int64_t p1) {
+    const CellDir& d = *job.d;
+    const int64_t H = d.H, parts = d.unit_parts;
+    const int64_t blocks = (H + kUnitBlock - 1) / kUnitBlock;
+    for (int64_t p = p0; p < p1; ++p) {
+      const int64_t j0 = std::min(H, blocks * p / parts * kUnitBlock);
+      const int64_t j1 = std::min(H, blocks * (p + 1) / parts * kUnitBlock);
+      if (j0 == j1) continue;
+      for (int i = 0; i < job.njobs; ++i) {
+        const GemvJob& g = job.jobs[i];
+        for (int64_t gate = 0; gate < g.G; ++gate) {
+          // y[:, gate*H + j0 : j1] (+)= x[B, H] @ R[row0 + gate*H + j0 : j1, :]^T
+          gemv(j1 - j0, H, d.R + (g.row0 + gate * H + j0) * H, H, d.B, g.x, g.ldx, g.beta,
+               g.y + gate * H + j0, g.ldy);
+        }
+      }
+      GateArgs part = *job.a;
+      part.j0 = j0;
+      part.j1 = j1;
+      job.kernel(part, 0, d.B);
+    }
+  });
+}
+
+}  // namespace cells
+}  // namespace loom
