@@ -7,6 +7,8 @@
 #include <cstdint>
 
 #include "microkernel.h"
+#include "microkernel_common.h"
+#include "avx_transpose.h"
 
 namespace loom {
 namespace gemm {
@@ -127,25 +129,6 @@ inline __m256i lane_mask(int64_t count) {
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(table + 8 - count));
 }
 
-// Rows of an 8 x 8 block become its columns: r[i][j] <- r[j][i].
-inline void transpose8(__m256 r[8]) {
-  const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
-  const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
-  const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
-  const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
-  const __m256 s0 = _mm256_shuffle_ps(t0, t2, 0x44), s1 = _mm256_shuffle_ps(t0, t2, 0xee);
-  const __m256 s2 = _mm256_shuffle_ps(t1, t3, 0x44), s3 = _mm256_shuffle_ps(t1, t3, 0xee);
-  const __m256 s4 = _mm256_shuffle_ps(t4, t6, 0x44), s5 = _mm256_shuffle_ps(t4, t6, 0xee);
-  const __m256 s6 = _mm256_shuffle_ps(t5, t7, 0x44), s7 = _mm256_shuffle_ps(t5, t7, 0xee);
-  r[0] = _mm256_permute2f128_ps(s0, s4, 0x20);
-  r[1] = _mm256_permute2f128_ps(s1, s5, 0x20);
-  r[2] = _mm256_permute2f128_ps(s2, s6, 0x20);
-  r[3] = _mm256_permute2f128_ps(s3, s7, 0x20);
-  r[4] = _mm256_permute2f128_ps(s0, s4, 0x31);
-  r[5] = _mm256_permute2f128_ps(s1, s5, 0x31);
-  r[6] = _mm256_permute2f128_ps(s2, s6, 0x31);
-  r[7] = _mm256_permute2f128_ps(s3, s7, 0x31);
-}
 
 // dst[k * W + i] = src[i * ld + k] for i < lines, 0 for lines <= i < W: the panel runs
 // across the storage rows (A untransposed, B transposed), so 8 x 8 blocks are transposed.
@@ -216,23 +199,11 @@ void pack_along(const float* src, int64_t ld, int64_t lines, int64_t kc, float* 
 }
 
 void pack_a(bool trans, const float* src, int64_t lda, int64_t mc, int64_t kc, float* dst) {
-  if (trans) {
-    pack_along<kMR>(src, lda, mc, kc, dst);
-    return;
-  }
-  for (int64_t p = 0; p < mc; p += kMR, dst += kMR * kc) {
-    pack_across<kMR>(src + p * lda, lda, mc - p < kMR ? mc - p : kMR, kc, dst);
-  }
+  pack_a_panels<kMR>(&pack_across<kMR>, &pack_along<kMR>, trans, src, lda, mc, kc, dst);
 }
 
 void pack_b(bool trans, const float* src, int64_t ldb, int64_t kc, int64_t nc, float* dst) {
-  if (!trans) {
-    pack_along<kNR>(src, ldb, nc, kc, dst);
-    return;
-  }
-  for (int64_t p = 0; p < nc; p += kNR, dst += kNR * kc) {
-    pack_across<kNR>(src + p * ldb, ldb, nc - p < kNR ? nc - p : kNR, kc, dst);
-  }
+  pack_b_panels<kNR>(&pack_across<kNR>, &pack_along<kNR>, trans, src, ldb, kc, nc, dst);
 }
 
 // Dot products of 8 rows of R with x, lane i = row i, written to out[0..8]. Rows past
@@ -270,15 +241,7 @@ inline void dot8(int64_t K, const float* R, int64_t ldr, int64_t rows, const flo
 
 void gemv(int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx, const float* x,
           int64_t ldx, float beta, float* y, int64_t ldy) {
-  for (int64_t i = 0; i < M; i += 8) {
-    const int64_t rows = M - i < 8 ? M - i : 8;
-    for (int64_t b = 0; b < nx; ++b) {
-      float* yb = y + b * ldy + i;
-      float out[8];
-      dot8(K, R + i * ldr, ldr, rows, x + b * ldx, out);
-      for (int64_t r = 0; r < rows; ++r) yb[r] = beta != 0.0f ? yb[r] + out[r] : out[r];
-    }
-  }
+  gemv_rows<8>(&dot8, M, K, R, ldr, nx, x, ldx, beta, y, ldy);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "microkernel.h"
+#include "microkernel_common.h"
 
 namespace loom {
 namespace gemm {
@@ -153,23 +154,11 @@ void pack_along(const float* src, int64_t ld, int64_t lines, int64_t kc, float* 
 }
 
 void pack_a(bool trans, const float* src, int64_t lda, int64_t mc, int64_t kc, float* dst) {
-  if (trans) {
-    pack_along<kMR>(src, lda, mc, kc, dst);
-    return;
-  }
-  for (int64_t p = 0; p < mc; p += kMR, dst += kMR * kc) {
-    pack_across<kMR>(src + p * lda, lda, mc - p < kMR ? mc - p : kMR, kc, dst);
-  }
+  pack_a_panels<kMR>(&pack_across<kMR>, &pack_along<kMR>, trans, src, lda, mc, kc, dst);
 }
 
 void pack_b(bool trans, const float* src, int64_t ldb, int64_t kc, int64_t nc, float* dst) {
-  if (!trans) {
-    pack_along<kNR>(src, ldb, nc, kc, dst);
-    return;
-  }
-  for (int64_t p = 0; p < nc; p += kNR, dst += kNR * kc) {
-    pack_across<kNR>(src + p * ldb, ldb, nc - p < kNR ? nc - p : kNR, kc, dst);
-  }
+  pack_b_panels<kNR>(&pack_across<kNR>, &pack_along<kNR>, trans, src, ldb, kc, nc, dst);
 }
 
 // Dot products of 4 rows of R with x, lane i = row i, written to out[0..4]. Rows past
@@ -200,15 +189,7 @@ inline void dot4(int64_t K, const float* R, int64_t ldr, int64_t rows, const flo
 
 void gemv(int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx, const float* x,
           int64_t ldx, float beta, float* y, int64_t ldy) {
-  for (int64_t i = 0; i < M; i += 4) {
-    const int64_t rows = M - i < 4 ? M - i : 4;
-    for (int64_t b = 0; b < nx; ++b) {
-      float* yb = y + b * ldy + i;
-      float out[4];
-      dot4(K, R + i * ldr, ldr, rows, x + b * ldx, out);
-      for (int64_t r = 0; r < rows; ++r) yb[r] = beta != 0.0f ? yb[r] + out[r] : out[r];
-    }
-  }
+  gemv_rows<4>(&dot4, M, K, R, ldr, nx, x, ldx, beta, y, ldy);
 }
 
 }  // namespace
