@@ -81,12 +81,9 @@ Sizes sizes_of(const RecurrentDesc& d) {
           T * D * B * H, reserve_size(d)};
 }
 
-std::function<void()> forward_call(const Napi::CallbackInfo& info) {
-  const RecurrentDesc d = parse_desc(object_arg(info, 0, "desc"));
-  Napi::Object b = object_arg(info, 1, "buffers");
-  const Sizes s = sizes_of(d);
-  const bool lstm = d.cell == Cell::LSTM;
-  RecurrentForwardArgs a{};
+// The op's inputs, which forward and backward both read.
+template <typename Args>
+void read_inputs(Napi::Object b, const Sizes& s, bool lstm, Args& a) {
   a.X = array_field<float>(b, "X", s.x, false);
   a.W = array_field<float>(b, "W", s.w, false);
   a.R = array_field<float>(b, "R", s.r, false);
@@ -95,6 +92,15 @@ std::function<void()> forward_call(const Napi::CallbackInfo& info) {
   a.seq_lens = array_field<int32_t>(b, "sequenceLens", s.lens, true);
   a.h0 = array_field<float>(b, "initialH", s.state, true);
   a.c0 = lstm ? array_field<float>(b, "initialC", s.state, true) : nullptr;
+}
+
+std::function<void()> forward_call(const Napi::CallbackInfo& info) {
+  const RecurrentDesc d = parse_desc(object_arg(info, 0, "desc"));
+  Napi::Object b = object_arg(info, 1, "buffers");
+  const Sizes s = sizes_of(d);
+  const bool lstm = d.cell == Cell::LSTM;
+  RecurrentForwardArgs a{};
+  read_inputs(b, s, lstm, a);
   a.Y = array_field<float>(b, "Y", s.y, true);
   a.Y_h = array_field<float>(b, "Yh", s.state, true);
   a.Y_c = lstm ? array_field<float>(b, "Yc", s.state, true) : nullptr;
@@ -110,14 +116,7 @@ std::function<void()> backward_call(const Napi::CallbackInfo& info) {
   const Sizes s = sizes_of(d);
   const bool lstm = d.cell == Cell::LSTM;
   RecurrentBackwardArgs a{};
-  a.X = array_field<float>(b, "X", s.x, false);
-  a.W = array_field<float>(b, "W", s.w, false);
-  a.R = array_field<float>(b, "R", s.r, false);
-  a.Bias = array_field<float>(b, "B", s.bias, true);
-  a.P = lstm ? array_field<float>(b, "P", s.p, true) : nullptr;
-  a.seq_lens = array_field<int32_t>(b, "sequenceLens", s.lens, true);
-  a.h0 = array_field<float>(b, "initialH", s.state, true);
-  a.c0 = lstm ? array_field<float>(b, "initialC", s.state, true) : nullptr;
+  read_inputs(b, s, lstm, a);
   a.reserve = array_field<float>(b, "reserve", s.reserve, false);
   a.dY = array_field<float>(b, "dY", s.y, true);
   a.dY_h = array_field<float>(b, "dYh", s.state, true);
