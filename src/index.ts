@@ -8,6 +8,7 @@ export * as ops from './ops/index.js';
 // Tensors, random numbers and the recording ops, as tfjs's top level (loom.add, loom.matmul, ...).
 export * from './functional/index.js';
 export { Generator, globalGenerator, seed } from './tensor/random.js';
+export { tidy, dispose } from './tensor/memory.js';
 export { noGrad, enableGrad, isGradEnabled, grad, backward } from './autograd/tape.js';
 
 // Layers (loom.layers.lstm(...)), training pieces, models.

@@ -57,7 +57,8 @@ export function record(
   backward: (outputGrads: readonly (Tensor | null)[]) => InputGrads,
 ): void {
   if (!needsGrad(...inputs)) return;
-  const node: Node = { op, inputs, outputs, backward };
+  // Copies: an op returns its outputs array to the caller, who may reorder it (parts.reverse()).
+  const node: Node = { op, inputs: [...inputs], outputs: [...outputs], backward };
   for (const out of outputs) {
     out.requiresGrad = true;
     out.node = node;

@@ -340,3 +340,48 @@ export function gather(x: Tensor, indices: Tensor, axis = 0): Tensor {
   return y;
 }
 
+
+/**
+ * x cut along `axis` into `numOrSizeSplits` equal parts, or parts of the given sizes (one
+ * may be -1: the rest), as tfjs's split. One tape entry for all the parts.
+ */
+export function split(x: Tensor, numOrSizeSplits: number | readonly number[], axis = 0): Tensor[] {
+  const op = 'split';
+  checkTensor(op, 'x', x);
+  const ax = normalizeAxis(op, 'axis', axis, x.rank);
+  const n = x.shape[ax]!;
+  let sizes: number[];
+  if (typeof numOrSizeSplits === 'number') {
+    if (!Number.isInteger(numOrSizeSplits) || numOrSizeSplits < 1 || n % numOrSizeSplits !== 0) {
+      throw new RangeError(`${op}: numOrSizeSplits must be a positive integer dividing axis ${ax} (size ${n}) of x ${formatShape(x.shape)}, got ${describe(numOrSizeSplits)}`);
+    }
+    sizes = Array.from({ length: numOrSizeSplits }, () => n / numOrSizeSplits);
+  } else {
+    const given = numOrSizeSplits;
+    const free = Array.isArray(given) ? given.filter((s) => s === -1).length : 0;
+    if (!Array.isArray(given) || given.length === 0 || free > 1 || !given.every((s) => s === -1 || (Number.isInteger(s) && s >= 0))) {
+      throw new TypeError(`${op}: numOrSizeSplits must be a positive integer or a non-empty array of sizes (non-negative integers, at most one -1), got ${describe(given)}`);
+    }
+    const known = given.reduce((a, s) => (s === -1 ? a : a + s), 0);
+    if (free ? known > n : known !== n) {
+      throw new RangeError(`${op}: numOrSizeSplits ${describe(given)} must add up to axis ${ax} (size ${n}) of x ${formatShape(x.shape)}`);
+    }
+    sizes = given.map((s) => (s === -1 ? n - known : s));
+  }
+  const outer = sizeOf(x.shape.slice(0, ax));
+  const inner = sizeOf(x.shape.slice(ax + 1));
+  const offsets = sizes.map((_, k) => sizes.slice(0, k).reduce((a, b) => a + b, 0));
+  const outs = sizes.map((s, k) => {
+    const data = allocate(x, outer * s * inner);
+    copyBlocks(x.data, offsets[k]! * inner, n * inner, data, 0, s * inner, outer, s * inner);
+    return new Tensor(data, x.shape.map((d, i) => (i === ax ? s : d)), x.dtype);
+  });
+  record(op, [x], outs, (grads) => {
+    const dx = new Float32Array(x.size);
+    grads.forEach((g, k) => {
+      if (g) copyBlocks(f32(g), 0, sizes[k]! * inner, dx, offsets[k]! * inner, n * inner, outer, sizes[k]! * inner);
+    });
+    return [new Tensor(dx, x.shape)];
+  });
+  return outs;
+}

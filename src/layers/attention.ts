@@ -5,8 +5,10 @@ import * as F from '../functional/index.js';
 import { formatShape } from '../tensor/format.js';
 import { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
+import { configKeys, LAYER_KEYS, type KeyMap } from './config-keys.js';
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { Layer, type ApplyKwargs, type LayerArgs, type LayerConfig, type LayerVariable, type Shape } from './layer.js';
+import { setKerasLayout } from './keras-layout.js';
 import { registerLayer } from './serialization.js';
 
 // Added to the scores of masked value steps, as Keras (softmax then gives them exactly 0
@@ -21,6 +23,8 @@ export interface BaseAttentionArgs extends LayerArgs {
   /** Seeds the weights' dropout stream. */
   seed?: number;
 }
+
+const BASE_ATTENTION_KEYS = { ...LAYER_KEYS, dropout: true, causal: true, seed: true } as const satisfies KeyMap<BaseAttentionArgs>;
 
 abstract class BaseAttention extends Layer {
   readonly dropout: number;
@@ -148,6 +152,7 @@ export interface AttentionArgs extends BaseAttentionArgs {
 /** Luong (dot-product) attention: softmax(q k^T [* scale]) v. */
 export class Attention extends BaseAttention {
   static override className = 'Attention';
+  static override configKeys = configKeys<AttentionArgs>()({ ...BASE_ATTENTION_KEYS, useScale: true, scoreMode: true });
   readonly useScale: boolean;
   readonly scoreMode: 'dot' | 'concat';
   scale: LayerVariable | null = null;
@@ -165,6 +170,8 @@ export class Attention extends BaseAttention {
   protected buildScores(): void {
     if (this.useScale) this.scale = this.addWeight('scale', [1], 'ones');
     if (this.scoreMode === 'concat') this.concatScoreWeight = this.addWeight('concat_score_weight', [1], 'ones');
+    // Keras's scalars are rank 0.
+    for (const w of [this.scale, this.concatScoreWeight]) if (w) setKerasLayout(w, { shape: [], units: 1, gates: [0], transpose: false });
   }
 
   protected scores(query: Tensor, key: Tensor): Tensor {
@@ -193,6 +200,7 @@ export interface AdditiveAttentionArgs extends BaseAttentionArgs {
 /** Bahdanau (additive) attention: softmax(sum(scale * tanh(q + k), -1)) v. */
 export class AdditiveAttention extends BaseAttention {
   static override className = 'AdditiveAttention';
+  static override configKeys = configKeys<AdditiveAttentionArgs>()({ ...BASE_ATTENTION_KEYS, useScale: true, scaleInitializer: true });
   readonly useScale: boolean;
   readonly scaleInitializer: Initializer;
   scale: LayerVariable | null = null;

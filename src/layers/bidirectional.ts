@@ -3,6 +3,7 @@
 // direction: the reverse pass starts at each row's own last real step).
 import * as F from '../functional/index.js';
 import { Tensor } from '../tensor/tensor.js';
+import { configKeys, LAYER_KEYS } from './config-keys.js';
 import { describeValue, Layer, singleMask, type ApplyKwargs, type LayerArgs, type LayerConfig, type Shape } from './layer.js';
 import { maskToLengths, reverseRows, zeroEmptyRows } from './recurrent-mask.js';
 import { RNN } from './rnn.js';
@@ -29,6 +30,7 @@ function copyLayer(layer: RNN, name: string, goBackwards: boolean): RNN {
 
 export class Bidirectional extends Layer {
   static override className = 'Bidirectional';
+  static override configKeys = configKeys<BidirectionalArgs>()({ ...LAYER_KEYS, layer: true, mergeMode: true, backwardLayer: true });
   /** The layer given (its config; its own weights are not used). */
   readonly layer: RNN;
   readonly forwardLayer: RNN;
@@ -223,10 +225,10 @@ export class Bidirectional extends Layer {
     return config;
   }
 
-  static override fromConfig<T>(this: new (args: never) => T, config: LayerConfig): T {
-    const layer = deserializeLayer(config['layer'] as SerializedLayer);
+  protected static override configToArgs(config: LayerConfig): object {
+    const layer = config['layer'] ? deserializeLayer(config['layer'] as SerializedLayer) : config['layer'];
     const backward = config['backwardLayer'] ? deserializeLayer(config['backwardLayer'] as SerializedLayer) : undefined;
-    return new this({ ...config, layer, ...(backward ? { backwardLayer: backward } : {}) } as never);
+    return { ...config, layer, ...(backward ? { backwardLayer: backward } : {}) };
   }
 }
 registerLayer(Bidirectional);

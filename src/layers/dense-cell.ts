@@ -2,10 +2,12 @@
 // activation, a bias switch, three initializers and the kernel / recurrent kernel / bias
 // variables; and the layer that runs one of them over a sequence with its config flattened.
 import { checkActivation, type ActivationIdentifier } from './activations.js';
+import type { KeyMap } from './config-keys.js';
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
+import { setKerasLayout } from './keras-layout.js';
 import type { LayerConfig, LayerVariable } from './layer.js';
 import { cellConfig, RNN, type BaseRNNArgs } from './rnn.js';
-import { CELL_KEYS, pickCellArgs, RNNCell, type RNNCellArgs } from './rnn-cell.js';
+import { CELL_KEYS, pickCellArgs, RNN_CELL_KEYS, RNNCell, type RNNCellArgs } from './rnn-cell.js';
 
 export interface DenseCellArgs extends RNNCellArgs {
   /** The state (and output) size. */
@@ -21,6 +23,10 @@ export interface DenseCellArgs extends RNNCellArgs {
   /** Default 'zeros'. */
   biasInitializer?: InitializerIdentifier;
 }
+
+export const DENSE_CELL_KEYS = {
+  ...RNN_CELL_KEYS, units: true, activation: true, useBias: true, kernelInitializer: true, recurrentInitializer: true, biasInitializer: true,
+} as const satisfies KeyMap<DenseCellArgs>;
 
 /** A cell with kernel W [G*units, I], recurrent_kernel R [G*units, units] (ONNX layout). */
 export abstract class DenseCell extends RNNCell {
@@ -49,6 +55,16 @@ export abstract class DenseCell extends RNNCell {
     return this.kernel ? this.kernel.value.shape[1]! : null;
   }
 
+  /** Records Keras's layout of the built weights: kernels [in, G*units], stored block k being
+   * Keras's gates[k]; the bias as `biasRows` rows of G*units (GRU's resetAfter bias: 2). */
+  protected setKerasLayouts(gates: readonly number[], biasRows = 1): void {
+    const H = this.units;
+    const width = gates.length * H;
+    setKerasLayout(this.kernel!, { shape: [this.inputSize!, width], units: H, gates, transpose: true });
+    setKerasLayout(this.recurrentKernel!, { shape: [H, width], units: H, gates, transpose: true });
+    if (this.bias) setKerasLayout(this.bias, { shape: biasRows === 1 ? [width] : [biasRows, width], units: H, gates, transpose: false });
+  }
+
   override getConfig(): LayerConfig {
     return {
       ...super.getConfig(),
@@ -68,7 +84,7 @@ export abstract class CellLayer<C extends DenseCell> extends RNN {
 
   /** `makeCell` gets the cell's args picked from the layer's, and the cell's name. */
   constructor(args: BaseRNNArgs & DenseCellArgs, makeCell: (args: DenseCellArgs, name: string) => C, cellSuffix: string) {
-    super({ ...args, cell: (name: string) => makeCell(pickCellArgs(args, CELL_KEYS) as DenseCellArgs, `${name}/${cellSuffix}`) });
+    super(args, (name: string) => makeCell(pickCellArgs(args, CELL_KEYS) as DenseCellArgs, `${name}/${cellSuffix}`));
   }
 
   get units(): number {
@@ -77,9 +93,5 @@ export abstract class CellLayer<C extends DenseCell> extends RNN {
 
   override getConfig(): LayerConfig {
     return { ...this.baseConfig(), ...cellConfig(this.cell) };
-  }
-
-  static override fromConfig<T>(this: new (args: never) => T, config: LayerConfig): T {
-    return new this(config as never);
   }
 }

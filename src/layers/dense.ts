@@ -2,6 +2,7 @@ import * as F from '../functional/index.js';
 import { formatShape } from '../tensor/format.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { applyActivation, checkActivation, type ActivationIdentifier } from './activations.js';
+import { configKeys, LAYER_KEYS } from './config-keys.js';
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { checkFloat, Layer, single, type ApplyKwargs, type LayerArgs, type LayerConfig, type LayerVariable, type Shape } from './layer.js';
 import { registerLayer } from './serialization.js';
@@ -27,6 +28,9 @@ export interface DenseArgs extends LayerArgs {
  */
 export class Dense extends Layer {
   static override className = 'Dense';
+  static override configKeys = configKeys<DenseArgs>()({
+    ...LAYER_KEYS, units: true, activation: true, useBias: true, kernelInitializer: true, biasInitializer: true, inputDim: true,
+  });
   readonly units: number;
   readonly activation: ActivationIdentifier;
   readonly useBias: boolean;

@@ -2,6 +2,7 @@ import * as F from '../functional/index.js';
 import { formatShape } from '../tensor/format.js';
 import { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { configKeys, LAYER_KEYS } from './config-keys.js';
 import { checkFloat, Layer, single, type ApplyKwargs, type LayerArgs, type LayerConfig } from './layer.js';
 import { registerLayer } from './serialization.js';
 
@@ -18,6 +19,7 @@ export interface DropoutArgs extends LayerArgs {
 /** Inverted dropout while training (kept values scaled by 1/(1 - rate)); identity otherwise. */
 export class Dropout extends Layer {
   static override className = 'Dropout';
+  static override configKeys = configKeys<DropoutArgs>()({ ...LAYER_KEYS, rate: true, noiseShape: true, seed: true });
   readonly rate: number;
   readonly noiseShape: (number | null)[] | null;
   readonly seed: number | null;

@@ -1,6 +1,7 @@
 import * as F from '../functional/index.js';
 import { formatShape } from '../tensor/format.js';
 import { Tensor } from '../tensor/tensor.js';
+import { configKeys, LAYER_KEYS } from './config-keys.js';
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { Layer, single, type ApplyKwargs, type LayerArgs, type LayerConfig, type LayerVariable, type Shape } from './layer.js';
 import { registerLayer } from './serialization.js';
@@ -21,6 +22,9 @@ export interface EmbeddingArgs extends LayerArgs {
 /** Looks rows of a [inputDim, outputDim] table up by integer indices [...] -> [..., outputDim]. */
 export class Embedding extends Layer {
   static override className = 'Embedding';
+  static override configKeys = configKeys<EmbeddingArgs>()({
+    ...LAYER_KEYS, inputDim: true, outputDim: true, embeddingsInitializer: true, maskZero: true, inputLength: true,
+  });
   readonly inputDim: number;
   readonly outputDim: number;
   readonly maskZero: boolean;

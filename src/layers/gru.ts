@@ -1,9 +1,10 @@
 import * as F from '../functional/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { applyActivation, checkActivation, type ActivationIdentifier } from './activations.js';
-import { CellLayer, DenseCell, type DenseCellArgs } from './dense-cell.js';
+import { configKeys, type KeyMap } from './config-keys.js';
+import { CellLayer, DENSE_CELL_KEYS, DenseCell, type DenseCellArgs } from './dense-cell.js';
 import type { LayerConfig } from './layer.js';
-import type { BaseRNNArgs } from './rnn.js';
+import { BASE_RNN_KEYS, type BaseRNNArgs } from './rnn.js';
 import { columns, fusedActivations, initTransposed, project, withZeroRecurrentBias, type FusedCell, type StepMasks } from './rnn-cell.js';
 import { registerLayer } from './serialization.js';
 
@@ -14,6 +15,8 @@ export interface GRUCellArgs extends DenseCellArgs {
    * biases (default true, as Keras 2, PyTorch and ONNX linear_before_reset = 1). */
   resetAfter?: boolean;
 }
+
+const GRU_CELL_KEYS = { ...DENSE_CELL_KEYS, recurrentActivation: true, resetAfter: true } as const satisfies KeyMap<GRUCellArgs>;
 
 const Z_GATE = 0;
 const R_GATE = 1;
@@ -26,6 +29,7 @@ const H_GATE = 2;
  */
 export class GRUCell extends DenseCell {
   static override className = 'GRUCell';
+  static override configKeys = configKeys<GRUCellArgs>()(GRU_CELL_KEYS);
   readonly recurrentActivation: ActivationIdentifier;
   readonly resetAfter: boolean;
 
@@ -44,6 +48,8 @@ export class GRUCell extends DenseCell {
     this.kernel = this.addVariable('kernel', initTransposed(this.kernelInitializer, I, 3 * H));
     this.recurrentKernel = this.addVariable('recurrent_kernel', initTransposed(this.recurrentInitializer, H, 3 * H));
     if (this.useBias) this.bias = this.addWeight('bias', [(this.resetAfter ? 6 : 3) * H], this.biasInitializer);
+    // Keras's gates are z, r, h too; its resetAfter bias is [2, 3u] (input row, recurrent row).
+    this.setKerasLayouts([0, 1, 2], this.resetAfter ? 2 : 1);
   }
 
   step(x: Tensor, states: Tensor[], masks: StepMasks): { output: Tensor; states: Tensor[] } {
@@ -101,6 +107,7 @@ export interface GRUArgs extends GRUCellArgs, BaseRNNArgs {}
 /** Gated recurrent unit over [batch, time, features], one native op per call. */
 export class GRU extends CellLayer<GRUCell> {
   static override className = 'GRU';
+  static override configKeys = configKeys<GRUArgs>()({ ...GRU_CELL_KEYS, ...BASE_RNN_KEYS });
 
   constructor(args: GRUArgs) {
     super(args, (cellArgs, name) => new GRUCell({ ...cellArgs, name }), 'gru_cell');

@@ -29,6 +29,8 @@ export type { BaseRNNArgs } from './rnn.js';
 export { RNNCell, type RNNCellArgs, type StepMasks, type FusedCell } from './rnn-cell.js';
 export { Layer, LayerVariable, getMask, setMask, type ApplyKwargs, type LayerArgs, type LayerConfig, type Shape } from './layer.js';
 export { registerLayer, serializeLayer, deserializeLayer, getLayerClass, type SerializedLayer } from './serialization.js';
+export type { WeightsOptions } from './keras-layout.js';
+export { configKeys, LAYER_KEYS, type KeyMap } from './config-keys.js';
 export { ACTIVATION_IDS, type ActivationIdentifier } from './activations.js';
 export * as initializers from './initializers.js';
 

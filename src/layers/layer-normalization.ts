@@ -1,6 +1,7 @@
 import * as F from '../functional/index.js';
 import { formatShape } from '../tensor/format.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { configKeys, LAYER_KEYS } from './config-keys.js';
 import { getInitializer, serializeInitializer, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { checkFloat, Layer, single, type ApplyKwargs, type LayerArgs, type LayerConfig, type LayerVariable, type Shape } from './layer.js';
 import { registerLayer } from './serialization.js';
@@ -21,6 +22,9 @@ export interface LayerNormalizationArgs extends LayerArgs {
 /** (x - mean) / sqrt(var + epsilon) * gamma + beta over the trailing axes, per position. */
 export class LayerNormalization extends Layer {
   static override className = 'LayerNormalization';
+  static override configKeys = configKeys<LayerNormalizationArgs>()({
+    ...LAYER_KEYS, axis: true, epsilon: true, center: true, scale: true, betaInitializer: true, gammaInitializer: true,
+  });
   readonly axis: number | number[];
   readonly epsilon: number;
   readonly center: boolean;

@@ -3,7 +3,9 @@
 // records on the autograd tape, so a layer is called on tensors, not symbolic inputs.
 import { formatShape } from '../tensor/format.js';
 import { Tensor } from '../tensor/tensor.js';
+import { checkConfigKeys } from './config-keys.js';
 import { getInitializer, type InitializerIdentifier } from './initializers.js';
+import { fromKerasLayout, toKerasLayout, type WeightsOptions } from './keras-layout.js';
 
 /** A shape with the batch (and other free) axes as null, as tfjs's. */
 export type Shape = (number | null)[];
@@ -101,12 +103,28 @@ export function setMask(t: Tensor, mask: Tensor | null): void {
   else masks.delete(t);
 }
 
+/**
+ * Sees every layer call while loom.onnx's exporter traces a model (src/onnx/export/trace.ts):
+ * it gets the call and `run`, which performs it, and returns run's outputs. Null otherwise.
+ */
+export type ApplyTraceHook = (layer: Layer, inputs: Tensor | Tensor[], kwargs: ApplyKwargs, run: () => Tensor | Tensor[]) => Tensor | Tensor[];
+
+let applyTraceHook: ApplyTraceHook | null = null;
+
+/** Installs (or with null, removes) the hook; returns the one it replaces. For the ONNX exporter only. */
+export function setApplyTraceHook(next: ApplyTraceHook | null): ApplyTraceHook | null {
+  const previous = applyTraceHook;
+  applyTraceHook = next;
+  return previous;
+}
+
 export function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (value instanceof Tensor) return `a ${value.dtype} tensor ${formatShape(value.shape)}`;
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === 'string') return `'${value}'`;
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
   if (typeof value === 'object') return 'an object';
   return String(value);
 }
@@ -121,6 +139,13 @@ function checkShapeArg(op: string, arg: string, shape: unknown): Shape {
 export abstract class Layer {
   /** The registered class name (serialization key), as tfjs's/Keras's. */
   static className = 'Layer';
+  /**
+   * The config keys the class's ...Args interface takes, base classes' included (listed with
+   * configKeys<Args>(), which the compiler holds to the interface). The constructor rejects
+   * any other key, naming it. A subclass adding keys declares them; Layer itself declares
+   * none (null), so a user layer written against it is checked once it declares its own.
+   */
+  static configKeys: readonly string[] | null = null;
 
   name: string;
   built = false;
@@ -137,6 +162,8 @@ export abstract class Layer {
   constructor(args: LayerArgs = {}) {
     const op = this.opName;
     if (args === null || typeof args !== 'object') throw new TypeError(`${op}: args must be an object, got ${describeValue(args)}`);
+    const cls = new.target as typeof Layer;
+    if (cls.configKeys) checkConfigKeys(cls.className, cls.configKeys, args);
     if (args.name !== undefined && (typeof args.name !== 'string' || args.name === '')) {
       throw new TypeError(`${op}: args.name must be a non-empty string, got ${describeValue(args.name)}`);
     }
@@ -162,6 +189,11 @@ export abstract class Layer {
   /** The registered class name of this instance. */
   get className(): string {
     return (this.constructor as typeof Layer).className;
+  }
+
+  /** The registered class name, as tfjs's getClassName(). */
+  getClassName(): string {
+    return this.className;
   }
 
   /** The prefix of this layer's error messages: its name. */
@@ -211,6 +243,11 @@ export abstract class Layer {
    * (computeMask) are attached to the outputs, so the next layer finds them.
    */
   apply(inputs: Tensor | Tensor[], kwargs: ApplyKwargs = {}): Tensor | Tensor[] {
+    if (applyTraceHook === null) return this.applyNow(inputs, kwargs);
+    return applyTraceHook(this, inputs, kwargs, () => this.applyNow(inputs, kwargs));
+  }
+
+  private applyNow(inputs: Tensor | Tensor[], kwargs: ApplyKwargs): Tensor | Tensor[] {
     const op = this.name;
     const list = Array.isArray(inputs) ? inputs : [inputs];
     if (list.length === 0) throw new TypeError(`${op}: inputs must be a tensor or a non-empty array of tensors, got an empty array`);
@@ -296,25 +333,19 @@ export abstract class Layer {
     return this.weights.reduce((n, w) => n + w.value.size, 0);
   }
 
-  /** Copies of the weight values, in `weights` order. */
-  getWeights(): Tensor[] {
-    return this.weights.map((w) => new Tensor(Float32Array.from(w.value.data as Float32Array), w.value.shape));
+  /** Copies of the weight values, in `weights` order; `{ layout: 'keras' }` gives them as
+   * Keras stores them (recurrent kernels [in, G*units] in Keras's gate order). */
+  getWeights(options?: WeightsOptions): Tensor[] {
+    return toKerasLayout(`${this.name}: getWeights`, this.weights, copyWeights(this.weights), options);
   }
 
-  /** Overwrites the weights in place (in `weights` order), so optimizers keep their references. */
-  setWeights(weights: Tensor[]): void {
-    const op = `${this.name}: setWeights`;
-    const mine = this.weights;
-    if (!Array.isArray(weights) || weights.length !== mine.length) {
-      throw new RangeError(`${op}: weights must be an array of ${mine.length} tensors, got ${describeValue(weights)}`);
-    }
-    weights.forEach((w, i) => {
-      const target = mine[i]!;
-      if (!(w instanceof Tensor) || w.dtype !== 'float32' || formatShape(w.shape) !== formatShape(target.value.shape)) {
-        throw new RangeError(`${op}: weights[${i}] (${target.name}) must be a float32 tensor ${formatShape(target.value.shape)}, got ${describeValue(w)}`);
-      }
-    });
-    weights.forEach((w, i) => (mine[i]!.value.data as Float32Array).set(w.data as Float32Array));
+  /**
+   * Overwrites the weights in place (in `weights` order), so optimizers keep their references.
+   * They are in loomrnn's layout (recurrent weights as ONNX's), or with `{ layout: 'keras' }`
+   * as Keras's get_weights() returns them, converted here.
+   */
+  setWeights(weights: Tensor[], options?: WeightsOptions): void {
+    assignWeights(this.name, this.weights, fromKerasLayout(`${this.name}: setWeights`, this.weights, weights, options));
   }
 
   /** Stateful recurrent layers: zero (or set) the carried states; wrappers reset the
@@ -330,9 +361,27 @@ export abstract class Layer {
     return config;
   }
 
-  /** A layer from its config; wrappers override it to rebuild what they wrap. */
-  static fromConfig<T extends Layer>(this: new (args: never) => T, config: LayerConfig): T {
-    return new this(config as never);
+  /** A layer from its config: `LSTM.fromConfig(config)`, or tfjs's `fromConfig(cls, config)`. */
+  static fromConfig<T extends Layer>(this: new (args: never) => T, config: LayerConfig): T;
+  static fromConfig<T extends Layer>(cls: new (args: never) => T, config: LayerConfig): T;
+  static fromConfig(this: unknown, clsOrConfig: unknown, config?: unknown): Layer {
+    const self = this as typeof Layer;
+    const op = `${typeof self?.className === 'string' ? self.className : 'Layer'}.fromConfig`;
+    const twoArgs = typeof clsOrConfig === 'function';
+    const cls = (twoArgs ? clsOrConfig : this) as typeof Layer;
+    if (typeof cls !== 'function' || !(cls.prototype instanceof Layer)) {
+      throw new TypeError(`${op}: cls must be a Layer subclass, got ${describeValue(cls)}`);
+    }
+    const given = twoArgs ? config : clsOrConfig;
+    if (given === null || typeof given !== 'object' || Array.isArray(given)) {
+      throw new TypeError(`${op}: config must be an object, got ${describeValue(given)}`);
+    }
+    return new (cls as unknown as new (args: object) => Layer)(cls.configToArgs(given as LayerConfig));
+  }
+
+  /** The constructor args a config stands for; wrappers rebuild the layers it serializes. */
+  protected static configToArgs(config: LayerConfig): object {
+    return config;
   }
 
   toString(): string {
@@ -366,4 +415,27 @@ export function single(layer: string, inputs: Tensor | Tensor[]): Tensor {
 export function singleMask(mask: Tensor | Tensor[] | null | undefined): Tensor | null {
   if (!mask) return null;
   return Array.isArray(mask) ? (mask[0] ?? null) : mask;
+}
+
+/** Copies of the variables' values, in order. */
+export function copyWeights(variables: readonly LayerVariable[]): Tensor[] {
+  return variables.map((w) => new Tensor(Float32Array.from(w.value.data as Float32Array), w.value.shape));
+}
+
+/**
+ * Writes `weights` into the variables in place (so optimizers keep their references),
+ * after checking every one: nothing is written when any is wrong.
+ */
+export function assignWeights(owner: string, variables: readonly LayerVariable[], weights: Tensor[]): void {
+  const op = `${owner}: setWeights`;
+  if (!Array.isArray(weights) || weights.length !== variables.length) {
+    throw new RangeError(`${op}: weights must be an array of ${variables.length} tensors, got ${describeValue(weights)}`);
+  }
+  weights.forEach((w, i) => {
+    const target = variables[i]!;
+    if (!(w instanceof Tensor) || w.dtype !== 'float32' || formatShape(w.shape) !== formatShape(target.value.shape)) {
+      throw new RangeError(`${op}: weights[${i}] (${target.name}) must be a float32 tensor ${formatShape(target.value.shape)}, got ${describeValue(w)}`);
+    }
+  });
+  weights.forEach((w, i) => (variables[i]!.value.data as Float32Array).set(w.data as Float32Array));
 }

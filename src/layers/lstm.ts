@@ -1,9 +1,10 @@
 import * as F from '../functional/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { applyActivation, checkActivation, type ActivationIdentifier } from './activations.js';
-import { CellLayer, DenseCell, type DenseCellArgs } from './dense-cell.js';
+import { configKeys, type KeyMap } from './config-keys.js';
+import { CellLayer, DENSE_CELL_KEYS, DenseCell, type DenseCellArgs } from './dense-cell.js';
 import type { LayerConfig } from './layer.js';
-import type { BaseRNNArgs } from './rnn.js';
+import { BASE_RNN_KEYS, type BaseRNNArgs } from './rnn.js';
 import { columns, fusedActivations, initTransposed, project, withZeroRecurrentBias, type FusedCell, type StepMasks } from './rnn-cell.js';
 import { registerLayer } from './serialization.js';
 
@@ -13,6 +14,8 @@ export interface LSTMCellArgs extends DenseCellArgs {
   /** Start the forget gate's bias at 1 (default true, as Keras). */
   unitForgetBias?: boolean;
 }
+
+const LSTM_CELL_KEYS = { ...DENSE_CELL_KEYS, recurrentActivation: true, unitForgetBias: true } as const satisfies KeyMap<LSTMCellArgs>;
 
 // Gate blocks of W, R and the bias, in ONNX order.
 const I_GATE = 0;
@@ -27,6 +30,7 @@ const C_GATE = 3;
  */
 export class LSTMCell extends DenseCell {
   static override className = 'LSTMCell';
+  static override configKeys = configKeys<LSTMCellArgs>()(LSTM_CELL_KEYS);
   readonly recurrentActivation: ActivationIdentifier;
   readonly unitForgetBias: boolean;
 
@@ -48,6 +52,8 @@ export class LSTMCell extends DenseCell {
       this.bias = this.addWeight('bias', [4 * H], this.biasInitializer);
       if (this.unitForgetBias) (this.bias.value.data as Float32Array).fill(1, F_GATE * H, (F_GATE + 1) * H);
     }
+    // Keras's gate order is i, f, c, o.
+    this.setKerasLayouts([0, 3, 1, 2]);
   }
 
   step(x: Tensor, states: Tensor[], masks: StepMasks): { output: Tensor; states: Tensor[] } {
@@ -86,6 +92,7 @@ export interface LSTMArgs extends LSTMCellArgs, BaseRNNArgs {}
 /** Long short-term memory over [batch, time, features], one native op per call. */
 export class LSTM extends CellLayer<LSTMCell> {
   static override className = 'LSTM';
+  static override configKeys = configKeys<LSTMArgs>()({ ...LSTM_CELL_KEYS, ...BASE_RNN_KEYS });
 
   constructor(args: LSTMArgs) {
     super(args, (cellArgs, name) => new LSTMCell({ ...cellArgs, name }), 'lstm_cell');

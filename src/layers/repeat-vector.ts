@@ -1,5 +1,6 @@
 import * as F from '../functional/index.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { configKeys, LAYER_KEYS } from './config-keys.js';
 import { checkFloat, checkInput, Layer, single, type ApplyKwargs, type LayerArgs, type LayerConfig, type Shape } from './layer.js';
 import { registerLayer } from './serialization.js';
 
@@ -11,6 +12,7 @@ export interface RepeatVectorArgs extends LayerArgs {
 /** Repeats each row n times along a new time axis (feeds an encoder's vector to a decoder). */
 export class RepeatVector extends Layer {
   static override className = 'RepeatVector';
+  static override configKeys = configKeys<RepeatVectorArgs>()({ ...LAYER_KEYS, n: true });
   readonly n: number;
 
   constructor(args: RepeatVectorArgs) {

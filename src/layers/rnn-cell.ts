@@ -6,6 +6,7 @@ import { formatShape } from '../tensor/format.js';
 import { Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { ActivationIdentifier } from './activations.js';
+import { LAYER_KEYS, type KeyMap } from './config-keys.js';
 import { getInitializer, type InitializerIdentifier } from './initializers.js';
 import { checkFloat, describeValue, Layer, type ApplyKwargs, type LayerArgs, type LayerConfig, type Shape } from './layer.js';
 
@@ -43,6 +44,9 @@ export interface RNNCellArgs extends LayerArgs {
   seed?: number;
 }
 
+export const RNN_CELL_KEYS = { ...LAYER_KEYS, dropout: true, recurrentDropout: true, seed: true } as const satisfies KeyMap<RNNCellArgs>;
+
+/** A recurrent cell. User cells subclassing it are not key-checked until they declare configKeys. */
 export abstract class RNNCell extends Layer {
   static override className = 'RNNCell';
   readonly dropout: number;

@@ -4,6 +4,7 @@
 import * as F from '../functional/index.js';
 import { formatShape } from '../tensor/format.js';
 import { Tensor } from '../tensor/tensor.js';
+import { configKeys, LAYER_KEYS, type KeyMap } from './config-keys.js';
 import { describeValue, Layer, singleMask, type ApplyKwargs, type LayerArgs, type LayerConfig, type Shape } from './layer.js';
 import { lengthsToMask, maskToLengths, reverseRows, zeroEmptyRows } from './recurrent-mask.js';
 import { RNNCell, type FusedCell } from './rnn-cell.js';
@@ -33,12 +34,18 @@ export interface BaseRNNArgs extends LayerArgs {
   inputLength?: number;
 }
 
+export const BASE_RNN_KEYS = {
+  ...LAYER_KEYS, returnSequences: true, returnState: true, goBackwards: true, stateful: true, unroll: true,
+  checkpointEvery: true, inputDim: true, inputLength: true,
+} as const satisfies KeyMap<BaseRNNArgs>;
+
 export interface RNNArgs extends BaseRNNArgs {
   /** The cell, or a list of cells (stacked, as stackedRNNCells). */
   cell: RNNCell | RNNCell[];
 }
 
-/** Subclasses build their cell once the layer's name is known, to name it after the layer. */
+/** Subclasses build their cell once the layer's name is known, to name it after the layer
+ * (they pass it to the constructor beside args, whose keys are then their own). */
 export type CellFactory = (layerName: string) => RNNCell;
 
 function withInputShape(args: BaseRNNArgs): BaseRNNArgs {
@@ -48,6 +55,7 @@ function withInputShape(args: BaseRNNArgs): BaseRNNArgs {
 
 export class RNN extends Layer {
   static override className = 'RNN';
+  static override configKeys = configKeys<RNNArgs>()({ ...BASE_RNN_KEYS, cell: true });
   readonly cell: RNNCell;
   readonly returnSequences: boolean;
   readonly returnState: boolean;
@@ -58,10 +66,12 @@ export class RNN extends Layer {
   /** The states a stateful layer carries between calls (null: zeros at the next call). */
   states: Tensor[] | null = null;
 
-  constructor(args: RNNArgs | (BaseRNNArgs & { cell: CellFactory })) {
+  constructor(args: RNNArgs);
+  constructor(args: BaseRNNArgs, makeCell: CellFactory);
+  constructor(args: RNNArgs | BaseRNNArgs, makeCell?: CellFactory) {
     super(withInputShape(args));
-    const cell = args.cell;
-    if (typeof cell === 'function' && !(cell.prototype instanceof Layer)) this.cell = (cell as CellFactory)(this.name);
+    const cell = (args as Partial<RNNArgs>).cell;
+    if (makeCell) this.cell = makeCell(this.name);
     else if (Array.isArray(cell)) this.cell = new StackedRNNCells({ cells: cell });
     else if (cell instanceof RNNCell) this.cell = cell;
     else throw new TypeError(`${this.name}: args.cell must be an RNN cell or an array of cells, got ${describeValue(cell)}`);
@@ -280,9 +290,9 @@ export class RNN extends Layer {
     return { ...this.baseConfig(), cell: serializeLayer(this.cell) };
   }
 
-  static override fromConfig<T extends Layer>(this: new (args: never) => T, config: LayerConfig): T {
-    const cell = deserializeLayer(config['cell'] as SerializedLayer);
-    return new this({ ...config, cell } as never);
+  protected static override configToArgs(config: LayerConfig): object {
+    if (config['cell'] === undefined) return config;
+    return { ...config, cell: deserializeLayer(config['cell'] as SerializedLayer) };
   }
 }
 registerLayer(RNN);

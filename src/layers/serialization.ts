@@ -27,6 +27,11 @@ export function getLayerClass(className: string): LayerClass | undefined {
   return registry.get(className);
 }
 
+/** The registered class names, in registration order. */
+export function registeredLayerClassNames(): string[] {
+  return [...registry.keys()];
+}
+
 export interface SerializedLayer {
   className: string;
   config: LayerConfig;

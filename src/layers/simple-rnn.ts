@@ -1,8 +1,9 @@
 import * as F from '../functional/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { applyActivation } from './activations.js';
-import { CellLayer, DenseCell, type DenseCellArgs } from './dense-cell.js';
-import type { BaseRNNArgs } from './rnn.js';
+import { configKeys } from './config-keys.js';
+import { CellLayer, DENSE_CELL_KEYS, DenseCell, type DenseCellArgs } from './dense-cell.js';
+import { BASE_RNN_KEYS, type BaseRNNArgs } from './rnn.js';
 import { fusedActivations, initTransposed, project, withZeroRecurrentBias, type FusedCell, type StepMasks } from './rnn-cell.js';
 import { registerLayer } from './serialization.js';
 
@@ -14,6 +15,7 @@ export type SimpleRNNCellArgs = DenseCellArgs;
  */
 export class SimpleRNNCell extends DenseCell {
   static override className = 'SimpleRNNCell';
+  static override configKeys = configKeys<SimpleRNNCellArgs>()(DENSE_CELL_KEYS);
 
   get stateSize(): number[] {
     return [this.units];
@@ -24,6 +26,7 @@ export class SimpleRNNCell extends DenseCell {
     this.kernel = this.addVariable('kernel', initTransposed(this.kernelInitializer, I, H));
     this.recurrentKernel = this.addVariable('recurrent_kernel', initTransposed(this.recurrentInitializer, H, H));
     if (this.useBias) this.bias = this.addWeight('bias', [H], this.biasInitializer);
+    this.setKerasLayouts([0]);
   }
 
   step(x: Tensor, states: Tensor[], masks: StepMasks): { output: Tensor; states: Tensor[] } {
@@ -54,6 +57,7 @@ export interface SimpleRNNArgs extends SimpleRNNCellArgs, BaseRNNArgs {}
 /** A fully connected recurrence over [batch, time, features], Keras's SimpleRNN. */
 export class SimpleRNN extends CellLayer<SimpleRNNCell> {
   static override className = 'SimpleRNN';
+  static override configKeys = configKeys<SimpleRNNArgs>()({ ...DENSE_CELL_KEYS, ...BASE_RNN_KEYS });
 
   constructor(args: SimpleRNNArgs) {
     super(args, (cellArgs, name) => new SimpleRNNCell({ ...cellArgs, name }), 'simple_rnn_cell');

@@ -1,6 +1,7 @@
 import type { Tensor } from '../tensor/tensor.js';
+import { configKeys } from './config-keys.js';
 import { describeValue, type Layer, type LayerConfig } from './layer.js';
-import { RNNCell, type RNNCellArgs, type StepMasks } from './rnn-cell.js';
+import { RNN_CELL_KEYS, RNNCell, type RNNCellArgs, type StepMasks } from './rnn-cell.js';
 import { deserializeLayer, registerLayer, serializeLayer, type SerializedLayer } from './serialization.js';
 
 export interface StackedRNNCellsArgs extends RNNCellArgs {
@@ -14,6 +15,7 @@ export interface StackedRNNCellsArgs extends RNNCellArgs {
  */
 export class StackedRNNCells extends RNNCell {
   static override className = 'StackedRNNCells';
+  static override configKeys = configKeys<StackedRNNCellsArgs>()({ ...RNN_CELL_KEYS, cells: true });
   readonly cells: RNNCell[];
 
   constructor(args: StackedRNNCellsArgs) {
@@ -75,9 +77,9 @@ export class StackedRNNCells extends RNNCell {
     return { ...super.getConfig(), cells: this.cells.map((c) => serializeLayer(c)) };
   }
 
-  static override fromConfig<T>(this: new (args: never) => T, config: LayerConfig): T {
-    const cells = (config['cells'] as SerializedLayer[]).map((c) => deserializeLayer(c));
-    return new this({ ...config, cells } as never);
+  protected static override configToArgs(config: LayerConfig): object {
+    const cells = config['cells'];
+    return Array.isArray(cells) ? { ...config, cells: (cells as SerializedLayer[]).map((c) => deserializeLayer(c)) } : config;
   }
 }
 registerLayer(StackedRNNCells);

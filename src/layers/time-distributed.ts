@@ -1,6 +1,7 @@
 import * as F from '../functional/index.js';
 import { formatShape } from '../tensor/format.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { configKeys, LAYER_KEYS } from './config-keys.js';
 import { describeValue, Layer, single, type ApplyKwargs, type LayerArgs, type LayerConfig, type Shape } from './layer.js';
 import { deserializeLayer, registerLayer, serializeLayer, type SerializedLayer } from './serialization.js';
 
@@ -12,6 +13,7 @@ export interface TimeDistributedArgs extends LayerArgs {
 /** Applies a layer to each step of [batch, time, ...] by folding time into the batch. */
 export class TimeDistributed extends Layer {
   static override className = 'TimeDistributed';
+  static override configKeys = configKeys<TimeDistributedArgs>()({ ...LAYER_KEYS, layer: true });
   readonly layer: Layer;
 
   constructor(args: TimeDistributedArgs) {
@@ -58,9 +60,8 @@ export class TimeDistributed extends Layer {
     return { ...super.getConfig(), layer: serializeLayer(this.layer) };
   }
 
-  static override fromConfig<T extends Layer>(this: new (args: never) => T, config: LayerConfig): T {
-    const layer = deserializeLayer(config['layer'] as SerializedLayer);
-    return new this({ ...config, layer } as never);
+  protected static override configToArgs(config: LayerConfig): object {
+    return config['layer'] ? { ...config, layer: deserializeLayer(config['layer'] as SerializedLayer) } : config;
   }
 }
 registerLayer(TimeDistributed);

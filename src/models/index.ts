@@ -4,4 +4,4 @@ export { Sequential, sequential, type SequentialArgs } from './sequential.js';
 export { registerModel, type ModelClass } from './registry.js';
 export { loadModel } from './serialize.js';
 export { NonFiniteLossError } from './loop.js';
-export type { ForwardKwargs, ModuleArgs } from './module.js';
+export type { ForwardKwargs, ModuleArgs, SymbolicInput } from './module.js';

@@ -8,9 +8,10 @@ import { getMask } from '../layers/layer.js';
 import type { Loss } from '../train/losses.js';
 import type { Metric } from '../train/metrics.js';
 import type { Optimizer } from '../train/optimizers.js';
-import { Generator } from '../tensor/random.js';
+import { Generator, globalGenerator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { batches, concatRows, permutation, range, rowCount, sliceTime, subset, type DataSet } from './data.js';
+import { BatchSync } from './batch-sync.js';
+import { batches, classWeightsFor, concatRows, permutation, range, rowCount, sliceTime, subset, type DataSet } from './data.js';
 import type { ModuleBase } from './module.js';
 
 export type Logs = Record<string, number>;
@@ -28,9 +29,19 @@ export interface FitPlan {
   initialEpoch: number;
   batchSize: number;
   shuffle: boolean;
-  /** Seeds the shuffling, so a seeded program reproduces. */
+  /**
+   * Seeds the shuffling and, for the run, the global generator (dropout without a seed of
+   * its own), so a seeded program gives the same result on a worker and in-process.
+   */
   seed: number;
   truncatedBptt: number | null;
+  /** Keras's classWeight: weighs the loss (not the metrics) by each row's class. */
+  classWeight: Record<number, number> | null;
+  /**
+   * Set when fit runs on a worker and a callback has batch hooks: the shared memory through
+   * which each batch waits for the main thread's callbacks (see batch-sync.ts).
+   */
+  batchSync: SharedArrayBuffer | null;
 }
 
 export interface LoopHooks {
@@ -43,11 +54,51 @@ export interface LoopHooks {
   shouldStop(): boolean;
 }
 
+const NON_FINITE = /^fit: (.*) at epoch (\d+), batch (\d+) \(the step was not applied/;
+
 /** Thrown for a non-finite loss or gradient; the weights are those before the batch. */
 export class NonFiniteLossError extends Error {
+  /** 0-based, as callbacks number epochs (the message counts from 1, as Keras's log). */
+  readonly epoch: number;
+  readonly batch: number;
+
   constructor(what: string, epoch: number, batch: number) {
     super(`fit: ${what} at epoch ${epoch + 1}, batch ${batch} (the step was not applied; the weights are those before this batch)`);
     this.name = 'NonFiniteLossError';
+    this.epoch = epoch;
+    this.batch = batch;
+  }
+
+  /** Rebuilds the error from its message (what crosses from a worker thread), or null if it is not one. */
+  static fromMessage(message: string): NonFiniteLossError | null {
+    const m = NON_FINITE.exec(message);
+    return m ? new NonFiniteLossError(m[1]!, Number(m[2]) - 1, Number(m[3])) : null;
+  }
+}
+
+/**
+ * Shows an error's string `code` in its stack header as Node prints its own
+ * (`LoomError [EINVAL]: ...`). Only name, message and stack cross from a worker thread, so
+ * this is how the code reaches the main thread, which reads it back (codeFromStack).
+ */
+function withCodeInStack(e: unknown): unknown {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (!(e instanceof Error) || typeof code !== 'string' || !e.stack) return e;
+  const head = `${e.name}: `;
+  if (e.stack.startsWith(head)) e.stack = `${e.name} [${code}]: ${e.stack.slice(head.length)}`;
+  return e;
+}
+
+/** The code withCodeInStack put in a stack header, or null. */
+export function codeFromStack(stack: string | undefined): string | null {
+  return (stack && /^\w+ \[([A-Za-z0-9_]+)\]: /.exec(stack)?.[1]) || null;
+}
+
+async function codedErrors<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    throw withCodeInStack(e);
   }
 }
 
@@ -84,19 +135,35 @@ function allFinite(params: Tensor[]): boolean {
   return true;
 }
 
+interface Where {
+  epoch: number;
+  batch: number;
+  classWeight: Record<number, number> | null;
+}
+
 interface StepResult {
   loss: number;
   /** Rows (or steps, for per-step targets) the loss averaged over, for the epoch mean. */
   weight: number;
 }
 
+/** sampleWeight (per row or per step) times the per-row class weights, for the loss. */
+function weightsForLoss(sw: Tensor | null, y: Tensor, classWeight: Record<number, number> | null): Tensor | null {
+  if (!classWeight) return sw;
+  const cw = classWeightsFor('fit', y, classWeight);
+  if (!sw) return new Tensor(cw, [cw.length]);
+  const repeat = sw.size / cw.length;
+  return new Tensor(Float32Array.from(sw.data, (v, i) => v * cw[Math.floor(i / repeat)]!), sw.shape);
+}
+
 /** One optimizer step on one batch: forward, loss, backward, step, metrics. */
-function trainStep(model: ModuleBase, compiled: Compiled, x: Tensor[], y: Tensor, sw: Tensor | null, where: { epoch: number; batch: number }): number {
+function trainStep(model: ModuleBase, compiled: Compiled, x: Tensor[], y: Tensor, sw: Tensor | null, where: Where): number {
   const params = model.parameters();
   compiled.optimizer.zeroGrad(params);
   const pred = single('fit', model.apply(inputsOf(x), { training: true }));
   const mask = getMask(pred);
-  const loss = compiled.loss.call(y, pred, { ...(sw ? { sampleWeight: sw } : {}), ...(mask ? { mask } : {}) });
+  const lw = weightsForLoss(sw, y, where.classWeight);
+  const loss = compiled.loss.call(y, pred, { ...(lw ? { sampleWeight: lw } : {}), ...(mask ? { mask } : {}) });
   const value = loss.item();
   if (!Number.isFinite(value)) throw new NonFiniteLossError(`the loss is ${value}`, where.epoch, where.batch);
   loss.backward();
@@ -117,7 +184,7 @@ function trainStep(model: ModuleBase, compiled: Compiled, x: Tensor[], y: Tensor
  * cut the same way; a per-sequence target is fitted on the last window only, the
  * earlier ones just advancing the state.
  */
-function truncatedStep(model: ModuleBase, compiled: Compiled, x: Tensor[], y: Tensor, sw: Tensor | null, k: number, where: { epoch: number; batch: number }): StepResult {
+function truncatedStep(model: ModuleBase, compiled: Compiled, x: Tensor[], y: Tensor, sw: Tensor | null, k: number, where: Where): StepResult {
   const steps = x[0]!.shape[1]!;
   x.forEach((t, i) => {
     if (t.rank < 2 || t.shape[1] !== steps) {
@@ -158,6 +225,20 @@ export async function runFit(model: ModuleBase, compiled: Compiled, train: DataS
     throw new RangeError(`fit: truncatedBptt (${plan.truncatedBptt}) carries state between windows, so the model needs a recurrent layer with stateful: true; got none`);
   }
   const generator = new Generator(plan.seed);
+  // The global generator is seeded from the run's seed (and restored after), so unseeded
+  // dropout draws the same masks whichever thread trains.
+  const global = globalGenerator();
+  const saved = global.getState();
+  global.setState(generator.fork().getState());
+  try {
+    await codedErrors(() => epochs(model, compiled, train, validation, plan, hooks, generator, yieldEvery));
+  } finally {
+    global.setState(saved);
+  }
+}
+
+async function epochs(model: ModuleBase, compiled: Compiled, train: DataSet, validation: DataSet | null, plan: FitPlan, hooks: LoopHooks, generator: Generator, yieldEvery?: () => Promise<void>): Promise<void> {
+  const sync = plan.batchSync && new BatchSync(plan.batchSync);
   const n = rowCount(train);
   for (let epoch = plan.initialEpoch; epoch < plan.epochs; epoch++) {
     await hooks.epochBegin(epoch);
@@ -169,21 +250,24 @@ export async function runFit(model: ModuleBase, compiled: Compiled, train: DataS
     for (const rows of batches(order, plan.batchSize)) {
       if (hooks.shouldStop()) break;
       await hooks.batchBegin(batch, { batch, size: rows.length });
+      sync?.awaitMain(model, compiled.optimizer);
       const b = subset(train, rows);
-      const where = { epoch, batch };
+      const where = { epoch, batch, classWeight: plan.classWeight };
       const step = plan.truncatedBptt !== null
         ? truncatedStep(model, compiled, b.x, b.y!, b.sampleWeight, plan.truncatedBptt, where)
         : { loss: trainStep(model, compiled, b.x, b.y!, b.sampleWeight, where), weight: 1 };
       lossSum += step.loss * rows.length;
       lossWeight += rows.length;
+      sync?.publish(model);
       // Running means over the epoch so far, as Keras's batch logs and progress bar show.
       await hooks.batchEnd(batch, { batch, size: rows.length, loss: lossSum / lossWeight, ...metricLogs(compiled.metrics) });
+      sync?.awaitMain(model, compiled.optimizer);
       batch++;
       if (yieldEvery) await yieldEvery();
     }
     const logs: Logs = { loss: lossWeight > 0 ? lossSum / lossWeight : NaN, ...metricLogs(compiled.metrics) };
     if (validation) {
-      const v = await runEvaluate(model, compiled, validation, plan.batchSize, yieldEvery);
+      const v = await evaluate(model, compiled, validation, plan.batchSize, yieldEvery);
       for (const [k, value] of Object.entries(v)) logs[`val_${k}`] = value;
     }
     await hooks.epochEnd(epoch, logs);
@@ -192,7 +276,11 @@ export async function runFit(model: ModuleBase, compiled: Compiled, train: DataS
 }
 
 /** Loss (mean over rows) and metrics of the model on a data set, without training. */
-export async function runEvaluate(model: ModuleBase, compiled: Compiled, data: DataSet, batchSize: number, yieldEvery?: () => Promise<void>): Promise<Logs> {
+export function runEvaluate(model: ModuleBase, compiled: Compiled, data: DataSet, batchSize: number, yieldEvery?: () => Promise<void>): Promise<Logs> {
+  return codedErrors(() => evaluate(model, compiled, data, batchSize, yieldEvery));
+}
+
+async function evaluate(model: ModuleBase, compiled: Compiled, data: DataSet, batchSize: number, yieldEvery?: () => Promise<void>): Promise<Logs> {
   for (const m of compiled.metrics) m.reset();
   const n = rowCount(data);
   let lossSum = 0;
@@ -212,7 +300,11 @@ export async function runEvaluate(model: ModuleBase, compiled: Compiled, data: D
 }
 
 /** The model's outputs for every row, computed in batches. */
-export async function runPredict(model: ModuleBase, x: Tensor[], batchSize: number, yieldEvery?: () => Promise<void>): Promise<Tensor | Tensor[]> {
+export function runPredict(model: ModuleBase, x: Tensor[], batchSize: number, yieldEvery?: () => Promise<void>): Promise<Tensor | Tensor[]> {
+  return codedErrors(() => predict(model, x, batchSize, yieldEvery));
+}
+
+async function predict(model: ModuleBase, x: Tensor[], batchSize: number, yieldEvery?: () => Promise<void>): Promise<Tensor | Tensor[]> {
   const n = x[0]!.shape[0]!;
   const parts: Tensor[][] = [];
   let multi = false;

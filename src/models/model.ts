@@ -5,14 +5,17 @@
 // event loop after every batch (see README "Models and training").
 import { noGrad } from '../autograd/tape.js';
 import { writeModelFile } from '../io/file.js';
+import type { Layer, Shape } from '../layers/layer.js';
 import { formatShape } from '../tensor/format.js';
 import { globalGenerator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { Callback, CustomCallbackArgs } from '../train/callbacks.js';
+import { Callback, type CustomCallbackArgs } from '../train/callbacks.js';
 import type { History } from '../train/history.js';
 import { getLoss, type Loss, type LossFunction } from '../train/losses.js';
 import { getMetric, type Metric, type MetricFunction } from '../train/metrics.js';
 import { getOptimizer, type Optimizer } from '../train/optimizers.js';
+import { checkKeys } from './args.js';
+import { BatchSync, createBatchSyncBuffer } from './batch-sync.js';
 import { makeCallbacks } from './callbacks.js';
 import {
   checkInputs,
@@ -28,10 +31,10 @@ import {
   type TensorData,
 } from './data.js';
 import { runEvaluate, runFit, runPredict, type Compiled, type FitPlan, type LoopHooks, type Logs } from './loop.js';
-import { ModuleBase, type ForwardKwargs, type ModuleArgs } from './module.js';
+import { ModuleBase, type ForwardKwargs, type ModuleArgs, type SymbolicInput } from './module.js';
 import type { DataSetData, EpochReply, FitEvent, ModelSpec, TrainedState } from './protocol.js';
 import { printSummary, type SummaryRow } from './summary.js';
-import { modelArtifacts, optimizerStateOf, serializeModel, trainingSpecOf, unsupportedReason, type BuildInput } from './serialize.js';
+import { checkCheckpointable, modelArtifacts, optimizerStateOf, serializeModel, trainingSpecOf, unsupportedReason, warnMainThreadFit, type BuildInput } from './serialize.js';
 import { WorkerHost, WorkerUnsupportedError } from './worker-host.js';
 
 export interface ModelCompileArgs {
@@ -42,6 +45,8 @@ export interface ModelCompileArgs {
   /** Metric names ('accuracy', 'precision', ...), Metric objects or functions (these two train in-process). */
   metrics?: (string | Metric | MetricFunction)[];
 }
+
+const COMPILE_KEYS = ['optimizer', 'loss', 'metrics'] as const;
 
 export interface ModelFitArgs {
   /** Default 1. */
@@ -69,6 +74,21 @@ export interface ModelFitArgs {
   useWorker?: boolean;
 }
 
+const FIT_KEYS = [
+  'epochs',
+  'batchSize',
+  'verbose',
+  'callbacks',
+  'validationSplit',
+  'validationData',
+  'shuffle',
+  'classWeight',
+  'sampleWeight',
+  'initialEpoch',
+  'truncatedBptt',
+  'useWorker',
+] as const;
+
 export interface ModelEvaluateArgs {
   /** Default 32. */
   batchSize?: number;
@@ -76,10 +96,28 @@ export interface ModelEvaluateArgs {
   useWorker?: boolean;
 }
 
+const EVALUATE_KEYS = ['batchSize', 'sampleWeight', 'useWorker'] as const;
+
 export interface ModelPredictArgs {
   /** Default 32. */
   batchSize?: number;
   useWorker?: boolean;
+}
+
+const PREDICT_KEYS = ['batchSize', 'useWorker'] as const;
+
+/** Whether a user callback has batch hooks (which may change the model between steps). */
+function hasBatchHooks(c: Callback | CustomCallbackArgs): boolean {
+  if (c instanceof Callback) return c.onBatchBegin !== Callback.prototype.onBatchBegin || c.onBatchEnd !== Callback.prototype.onBatchEnd;
+  return c !== null && typeof c === 'object' && (c.onBatchBegin !== undefined || c.onBatchEnd !== undefined);
+}
+
+function sameValues(a: TensorData[], b: Tensor[]): boolean {
+  return a.every((w, i) => {
+    const mine = b[i]!.data;
+    for (let j = 0; j < mine.length; j++) if (!Object.is(mine[j], w.data[j])) return false;
+    return true;
+  });
 }
 
 type MetricIdentifier = string | Metric | MetricFunction;
@@ -116,7 +154,6 @@ export class Module extends ModuleBase {
   private compiled: CompiledState | null = null;
   private fitting = false;
   private host: WorkerHost | null = null;
-  private weightsVersion = 0;
   /** The inputs (shape with batch 1, dtype) of the first call, to rebuild an unbuilt copy. */
   protected buildInputs: BuildInput[] | null = null;
 
@@ -165,11 +202,6 @@ export class Module extends ModuleBase {
     this.resetStates();
   }
 
-  override setWeights(weights: Tensor[]): void {
-    super.setWeights(weights);
-    this.weightsVersion++;
-  }
-
   /** The config that rebuilds this model; Module subclasses registered with registerModel override it. */
   getConfig(): Record<string, unknown> {
     return { name: this.name };
@@ -179,6 +211,7 @@ export class Module extends ModuleBase {
   compile(args: ModelCompileArgs): void {
     const op = `${this.name}: compile`;
     if (args === null || typeof args !== 'object') throw new TypeError(`${op}: args must be an object, got ${describe(args)}`);
+    checkKeys(op, args, COMPILE_KEYS);
     if (this.fitting) throw new Error(`${op}: the model is training; await fit() before compiling again`);
     if (args.optimizer === undefined) throw new TypeError(`${op}: args.optimizer is required (a name such as 'adam' or an Optimizer)`);
     if (args.loss === undefined) throw new TypeError(`${op}: args.loss is required (a name such as 'meanSquaredError', a Loss or a function)`);
@@ -256,8 +289,9 @@ export class Module extends ModuleBase {
 
   private async fitNow(op: string, x: Inputs, y: Tensor, args: ModelFitArgs): Promise<History> {
     if (args === null || typeof args !== 'object') throw new TypeError(`${op}: args must be an object, got ${describe(args)}`);
+    checkKeys(op, args, FIT_KEYS);
     const compiled = this.requireCompiled('fit');
-    const xs = checkInputs(op, 'x', x);
+    const xs = this.checkX(op, 'x', x);
     const n = xs[0]!.shape[0]!;
     checkRows(op, 'y', y, n);
     const epochs = positiveInt(op, 'args.epochs', args.epochs, 1);
@@ -270,24 +304,20 @@ export class Module extends ModuleBase {
     if (verbose !== 0 && verbose !== 1 && verbose !== 2) throw new RangeError(`${op}: args.verbose must be 0, 1 or 2, got ${describe(verbose)}`);
     const truncatedBptt = args.truncatedBptt === undefined ? null : positiveInt(op, 'args.truncatedBptt', args.truncatedBptt, 1);
 
-    let sampleWeight: Tensor | null = args.sampleWeight === undefined ? null : checkRows(op, 'args.sampleWeight', args.sampleWeight, n);
+    const sampleWeight: Tensor | null = args.sampleWeight === undefined ? null : checkRows(op, 'args.sampleWeight', args.sampleWeight, n);
+    let classWeight: Record<number, number> | null = null;
     if (args.classWeight !== undefined) {
       if (args.classWeight === null || typeof args.classWeight !== 'object') throw new TypeError(`${op}: args.classWeight must be an object {class: weight}, got ${describe(args.classWeight)}`);
-      const cw = classWeightsFor(op, y, args.classWeight);
-      if (sampleWeight) {
-        const repeat = sampleWeight.size / n;
-        const combined = Float32Array.from(sampleWeight.data, (v, i) => v * cw[Math.floor(i / repeat)]!);
-        sampleWeight = new Tensor(combined, sampleWeight.shape);
-      } else {
-        sampleWeight = new Tensor(cw, [n]);
-      }
+      // Checked on all of y now, so a missing class fails before training, not mid-epoch.
+      classWeightsFor(op, y, args.classWeight);
+      classWeight = { ...args.classWeight };
     }
     let train: DataSet = { x: xs, y, sampleWeight };
     let validation: DataSet | null = null;
     if (args.validationData !== undefined) {
       const vd = args.validationData;
       if (!Array.isArray(vd) || vd.length < 2 || vd.length > 3) throw new TypeError(`${op}: args.validationData must be [x, y] or [x, y, sampleWeight], got ${describe(vd)}`);
-      const vx = checkInputs(op, 'args.validationData[0]', vd[0]);
+      const vx = this.checkX(op, 'args.validationData[0]', vd[0]);
       const vn = vx[0]!.shape[0]!;
       validation = { x: vx, y: checkRows(op, 'args.validationData[1]', vd[1], vn), sampleWeight: vd[2] === undefined ? null : checkRows(op, 'args.validationData[2]', vd[2], vn) };
     } else if (args.validationSplit !== undefined) {
@@ -300,9 +330,20 @@ export class Module extends ModuleBase {
     }
     const trainRows = train.x[0]!.shape[0]!;
     if (trainRows === 0) throw new RangeError(`${op}: x must have at least one row, got 0`);
-    const plan: FitPlan = { epochs, initialEpoch, batchSize, shuffle: args.shuffle ?? true, seed: globalGenerator().int(2 ** 31 - 1), truncatedBptt };
+    const plan: FitPlan = {
+      epochs,
+      initialEpoch,
+      batchSize,
+      shuffle: args.shuffle ?? true,
+      seed: globalGenerator().int(2 ** 31 - 1),
+      truncatedBptt,
+      classWeight,
+      batchSync: null,
+    };
+    const userCallbacks = args.callbacks === undefined ? [] : Array.isArray(args.callbacks) ? args.callbacks : [args.callbacks];
 
     this.ensureBuilt(xs);
+    checkCheckpointable(op, this, args.callbacks);
     this.stopTraining = false;
     const { list, history } = makeCallbacks(this, args.callbacks, verbose, {
       epochs,
@@ -317,15 +358,19 @@ export class Module extends ModuleBase {
     await list.onTrainBegin({});
     const blocker = this.workerBlocker(args.useWorker, true);
     let ranOnWorker = false;
+    let mainThreadReason = blocker;
     if (blocker === null) {
       try {
-        await this.fitOnWorker(train, validation, plan, list);
+        const batchHooks = userCallbacks.some(hasBatchHooks);
+        await this.fitOnWorker(train, validation, { ...plan, batchSync: batchHooks ? createBatchSyncBuffer(this) : null }, list);
         ranOnWorker = true;
       } catch (e) {
         if (!(e instanceof WorkerUnsupportedError)) throw e;
+        mainThreadReason = e.message;
       }
     }
     if (!ranOnWorker) {
+      if (args.useWorker !== false && mainThreadReason !== null) warnMainThreadFit(this, mainThreadReason);
       const hooks: LoopHooks = {
         epochBegin: (epoch) => list.onEpochBegin(epoch, {}),
         batchBegin: (batch, logs) => list.onBatchBegin(batch, logs),
@@ -344,26 +389,36 @@ export class Module extends ModuleBase {
     const compiled = this.requireCompiled('fit');
     const stop = new SharedArrayBuffer(4);
     this.stopFlag = new Int32Array(stop);
+    const sync = plan.batchSync && new BatchSync(plan.batchSync);
+    sync?.init(this, compiled.optimizer);
     let queue: Promise<unknown> = Promise.resolve();
     let callbackError: unknown = null;
     const handle = async (event: FitEvent): Promise<EpochReply | void> => {
-      if (callbackError !== null) return { stop: true };
+      if (callbackError !== null) {
+        if (event.kind === 'batchBegin' || event.kind === 'batchEnd') sync?.release();
+        return { stop: true };
+      }
       switch (event.kind) {
         case 'epochBegin':
           return void (await list.onEpochBegin(event.epoch, {}));
         case 'batchBegin':
-          return void (await list.onBatchBegin(event.batch, event.logs));
+          await list.onBatchBegin(event.batch, event.logs);
+          return void sync?.answer(this, compiled.optimizer);
         case 'batchEnd':
-          return void (await list.onBatchEnd(event.batch, event.logs));
+          // With batch sync the callbacks see this step's weights; else the last epoch's.
+          sync?.receive(this);
+          await list.onBatchEnd(event.batch, event.logs);
+          return void sync?.answer(this, compiled.optimizer);
         case 'epochEnd': {
           this.applyTrained(event);
           const lr = compiled.optimizer.learningRate;
-          const version = this.weightsVersion;
           await list.onEpochEnd(event.epoch, event.logs);
           const reply: EpochReply = { stop: this.stopRequested };
           const now = compiled.optimizer.learningRate;
           if (typeof now === 'number' && now !== lr) reply.learningRate = now;
-          if (this.weightsVersion !== version) reply.weights = this.getWeights().map(toData);
+          // Compared by value, so any way a callback wrote them (model or layer setWeights) counts.
+          const weights = this.getWeights();
+          if (!sameValues(event.weights, weights)) reply.weights = weights.map(toData);
           return reply;
         }
       }
@@ -373,6 +428,8 @@ export class Module extends ModuleBase {
       const done = queue.then(() => handle(event)).catch((e: unknown) => {
         callbackError ??= e;
         this.stopTraining = true;
+        // The worker waits on batch events under batch sync: let it go on, to the stop flag.
+        if (event.kind === 'batchBegin' || event.kind === 'batchEnd') sync?.release();
         return { stop: true };
       });
       queue = done;
@@ -397,8 +454,9 @@ export class Module extends ModuleBase {
   async evaluate(x: Inputs, y: Tensor, args: ModelEvaluateArgs = {}): Promise<Logs> {
     const op = `${this.name}: evaluate`;
     if (args === null || typeof args !== 'object') throw new TypeError(`${op}: args must be an object, got ${describe(args)}`);
+    checkKeys(op, args, EVALUATE_KEYS);
     const compiled = this.requireCompiled('evaluate');
-    const xs = checkInputs(op, 'x', x);
+    const xs = this.checkX(op, 'x', x);
     const n = xs[0]!.shape[0]!;
     checkRows(op, 'y', y, n);
     if (n === 0) throw new RangeError(`${op}: x must have at least one row, got 0`);
@@ -421,7 +479,8 @@ export class Module extends ModuleBase {
   async predict(x: Inputs, args: ModelPredictArgs = {}): Promise<Tensor | Tensor[]> {
     const op = `${this.name}: predict`;
     if (args === null || typeof args !== 'object') throw new TypeError(`${op}: args must be an object, got ${describe(args)}`);
-    const xs = checkInputs(op, 'x', x);
+    checkKeys(op, args, PREDICT_KEYS);
+    const xs = this.checkX(op, 'x', x);
     if (xs[0]!.shape[0] === 0) throw new RangeError(`${op}: x must have at least one row, got 0`);
     const batchSize = positiveInt(op, 'args.batchSize', args.batchSize, 32);
     this.ensureBuilt(xs);
@@ -434,6 +493,60 @@ export class Module extends ModuleBase {
       }
     }
     return runPredict(this, xs, batchSize, yieldToEventLoop);
+  }
+
+  /** The input shape the model declares (batch axis first, null for free axes), or null. */
+  protected declaredInputShape(): Shape | null {
+    return null;
+  }
+
+  /**
+   * Checks x (the user's whole tensor, so errors show its shape, not a batch's) against the
+   * declared input shape; the batch axis is free, as fit cuts batches of its own size.
+   */
+  private checkX(op: string, arg: string, x: Inputs): Tensor[] {
+    const xs = checkInputs(op, arg, x);
+    const declared = this.declaredInputShape();
+    if (declared !== null) {
+      if (xs.length !== 1) throw new TypeError(`${op}: ${arg} must be one tensor (the model has one input), got an array of ${xs.length}`);
+      const t = xs[0]!;
+      const free: Shape = [null, ...declared.slice(1)];
+      if (t.rank !== free.length || !free.every((d, i) => d === null || d === t.shape[i])) {
+        const pattern = free.map((d, i) => (d === null ? (i === 0 ? 'batch' : 'null') : String(d)));
+        throw new RangeError(`${op}: ${arg} must be [${pattern.join(', ')}], got ${formatShape(t.shape)}`);
+      }
+    }
+    return xs;
+  }
+
+  /**
+   * The model's inputs as tfjs's model.inputs describes them (shape with null for free axes,
+   * dtype): from the declared input shape, else from the first call; empty before either.
+   */
+  get inputs(): SymbolicInput[] {
+    const declared = this.declaredInputShape();
+    if (declared !== null) return [{ name: `${this.name}_input`, shape: [null, ...declared.slice(1)], dtype: 'float32' }];
+    return (this.buildInputs ?? []).map((b, i, all) => ({
+      name: all.length === 1 ? `${this.name}_input` : `${this.name}_input_${i + 1}`,
+      shape: [null, ...b.shape.slice(1)],
+      dtype: b.dtype,
+    }));
+  }
+
+  /** A layer by name or by index in `layers` (tfjs's getLayer). */
+  getLayer(nameOrIndex: string | number): Layer {
+    const op = `${this.name}: getLayer`;
+    const layers = this.layers;
+    if (typeof nameOrIndex === 'number') {
+      if (!Number.isInteger(nameOrIndex) || nameOrIndex < 0 || nameOrIndex >= layers.length) {
+        throw new RangeError(`${op}: index must be an integer in [0, ${layers.length}), got ${nameOrIndex}`);
+      }
+      return layers[nameOrIndex]!;
+    }
+    if (typeof nameOrIndex !== 'string') throw new TypeError(`${op}: nameOrIndex must be a layer name or an index, got ${describe(nameOrIndex)}`);
+    const found = layers.find((l) => l.name === nameOrIndex);
+    if (!found) throw new RangeError(`${op}: no layer named '${nameOrIndex}'; the layers are ${layers.map((l) => `'${l.name}'`).join(', ') || 'none'}`);
+    return found;
   }
 
   /** The rows of the summary table: one per layer. */
@@ -466,7 +579,7 @@ export class Module extends ModuleBase {
   }
 
   /** @internal Restores compile state from a file's training config. */
-  restoreCompiled(compiled: { loss: Loss; metrics: string[]; optimizer: Optimizer }): void {
+  restoreCompiled(compiled: { loss: Loss; metrics: (string | Metric)[]; optimizer: Optimizer }): void {
     this.compiled = { loss: compiled.loss, optimizer: compiled.optimizer, metrics: compiled.metrics.map((m) => getMetric(m, compiled.loss)), metricIdentifiers: compiled.metrics };
   }
 

@@ -2,7 +2,7 @@
 // over layers and tensors; the layers and modules it holds in its properties (directly or
 // in arrays / Maps) are found without registration. Sequential is a Module whose forward
 // runs a stack. Every Module can compile/fit/evaluate/predict/save (see model.ts).
-import { Layer, type LayerVariable } from '../layers/layer.js';
+import { assignWeights, copyWeights, Layer, type LayerVariable } from '../layers/layer.js';
 import { formatShape } from '../tensor/format.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -31,6 +31,28 @@ function describe(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (value === null) return 'null';
   return typeof value;
+}
+
+/** One input of a model, as tfjs's SymbolicTensor shows it in model.inputs. */
+export interface SymbolicInput {
+  name: string;
+  /** Batch axis first; null for free axes. */
+  shape: (number | null)[];
+  dtype: 'float32' | 'int32';
+}
+
+/**
+ * Throws when two different layers share a name: weights are saved and loaded by layer
+ * name, so a model with a duplicate would save a file it cannot load (Keras rejects it too).
+ */
+export function checkUniqueName(owner: string, layers: readonly Layer[], layer: Layer): void {
+  const other = layers.findIndex((l) => l !== layer && l.name === layer.name);
+  if (other >= 0) {
+    throw new RangeError(
+      `${owner}: all layers in a model must have unique names: layer ${layers.indexOf(layer) >= 0 ? layers.indexOf(layer) : layers.length} (${layer.className}) ` +
+        `is named '${layer.name}', as layer ${other} (${layers[other]!.className}) is; give one of them another name`,
+    );
+  }
 }
 
 export interface ModuleArgs {
@@ -80,16 +102,18 @@ export class ModuleBase {
     return found;
   }
 
-  /** Every layer below this module, depth first, each once. */
+  /** Every layer below this module, depth first, each once; two with one name are an error. */
   get layers(): Layer[] {
     const out: Layer[] = [];
     const seen = new Set<Layer>();
+    const names = new Set<string>();
     for (const child of this.children()) {
       for (const layer of child instanceof Layer ? [child] : child.layers) {
-        if (!seen.has(layer)) {
-          seen.add(layer);
-          out.push(layer);
-        }
+        if (seen.has(layer)) continue;
+        if (names.has(layer.name)) checkUniqueName(this.name, out, layer);
+        seen.add(layer);
+        names.add(layer.name);
+        out.push(layer);
       }
     }
     return out;
@@ -125,23 +149,12 @@ export class ModuleBase {
 
   /** Copies of the weight values, in `weights` order. */
   getWeights(): Tensor[] {
-    return this.weights.map((w) => new Tensor(Float32Array.from(w.value.data as Float32Array), w.value.shape));
+    return copyWeights(this.weights);
   }
 
   /** Overwrites the weights in place (in `weights` order), so optimizers keep their references. */
   setWeights(weights: Tensor[]): void {
-    const op = `${this.name}: setWeights`;
-    const mine = this.weights;
-    if (!Array.isArray(weights) || weights.length !== mine.length) {
-      throw new RangeError(`${op}: weights must be an array of ${mine.length} tensors, got ${describe(weights)}`);
-    }
-    weights.forEach((w, i) => {
-      const target = mine[i]!;
-      if (!(w instanceof Tensor) || w.dtype !== 'float32' || formatShape(w.shape) !== formatShape(target.value.shape)) {
-        throw new RangeError(`${op}: weights[${i}] (${target.name}) must be a float32 tensor ${formatShape(target.value.shape)}, got ${describe(w)}`);
-      }
-    });
-    weights.forEach((w, i) => (mine[i]!.value.data as Float32Array).set(w.data as Float32Array));
+    assignWeights(this.name, this.weights, weights);
   }
 
   /** The layers that carry state between calls (stateful recurrent layers, or wrappers of one). */

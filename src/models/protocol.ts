@@ -24,11 +24,17 @@ export interface ModelSpec {
   weights: TensorData[];
 }
 
+/** A loom.metrics.* object: its class and the constructor arguments that rebuild it. */
+export interface SerializedMetric {
+  className: string;
+  config: Record<string, unknown>;
+}
+
 /** What compile() was given, in a form that crosses threads. */
 export interface TrainingSpec {
   loss: SerializedLoss;
-  /** Metric names (metrics given as objects or functions keep training in-process). */
-  metrics: string[];
+  /** Metric names and loom.metrics.* objects (metric functions keep training in-process). */
+  metrics: (string | SerializedMetric)[];
   optimizer: SerializedOptimizer;
   optimizerState: OptimizerState;
 }

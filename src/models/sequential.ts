@@ -5,7 +5,7 @@ import { describeValue, Layer, type Shape } from '../layers/layer.js';
 import { deserializeLayer, serializeLayer, type SerializedLayer } from '../layers/serialization.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Module } from './model.js';
-import type { ForwardKwargs, ModuleArgs } from './module.js';
+import { checkUniqueName, type ForwardKwargs, type ModuleArgs } from './module.js';
 import { registerModel } from './registry.js';
 import type { SummaryRow } from './summary.js';
 
@@ -36,6 +36,7 @@ export class Sequential extends Module {
     if (!(layer instanceof Layer)) throw new TypeError(`${this.name}: add: layer must be a Layer, got ${describeValue(layer)}`);
     if (this.stack.includes(layer)) throw new RangeError(`${this.name}: add: layer ${layer.name} is already in the model`);
     if (this.isTraining) throw new Error(`${this.name}: add: the model is training; await fit() first`);
+    checkUniqueName(`${this.name}: add`, this.stack, layer);
     if (this.stack.length > 0 && layer.batchInputShape) {
       throw new RangeError(`${this.name}: add: only the first layer may declare inputShape/batchInputShape, got ${layer.name} with [${layer.batchInputShape.join(', ')}]`);
     }
@@ -77,6 +78,19 @@ export class Sequential extends Module {
     }
     if (record) this.outputShapes = shapes;
     return x;
+  }
+
+  protected override declaredInputShape(): Shape | null {
+    return this.stack[0]?.batchInputShape ?? null;
+  }
+
+  /** The last layer's output shape (batch axis null), once the model is built. */
+  get outputShape(): Shape | Shape[] {
+    const shapes = this.outputShapes;
+    if (shapes === null || shapes.length !== this.stack.length) {
+      throw new Error(`${this.name}: outputShape: the model is not built: call it once, fit it, or give the first layer inputShape`);
+    }
+    return shapes[shapes.length - 1]!;
   }
 
   protected override summaryRows(): SummaryRow[] {

@@ -37,12 +37,15 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
+// As tfjs-layers' printRow (and Keras's print_row): each field is cut at its column's end,
+// the last character before the next column becoming a space, so long names or shapes
+// never push the columns out of line.
 function row(fields: string[], ends: number[]): string {
   let line = '';
   fields.forEach((f, i) => {
-    line += f;
-    // At least one space between columns, as Keras (it truncates; we keep whole names).
-    line = line.padEnd(Math.max(ends[i]!, line.length + 1));
+    if (i > 0) line = `${line.slice(0, -1)} `;
+    line = (line + f).slice(0, ends[i]!);
+    line = line.padEnd(ends[i]!);
   });
   return line.trimEnd();
 }

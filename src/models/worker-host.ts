@@ -6,6 +6,9 @@ import { dirname, join } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { LoomError } from '../errors.js';
+import { OnnxFormatError } from '../onnx/proto.js';
+import { codeFromStack, NonFiniteLossError } from './loop.js';
 import type { EpochReply, FitEvent, FromWorker, Job, ToWorker, WireError } from './protocol.js';
 
 /** A job the worker could not run because the model cannot be rebuilt there. */
@@ -16,11 +19,23 @@ export class WorkerUnsupportedError extends Error {
   }
 }
 
-function toError(e: WireError): Error {
+// The error classes a job can fail with, rebuilt on this side so `instanceof` and their
+// fields hold as for in-process training. Only name, message and stack cross the thread:
+// NonFiniteLossError's epoch and batch are in its message, a LoomError's code in its stack
+// header (put there by the loops, see loop.ts withCodeInStack).
+const REBUILD: Record<string, (message: string, stack: string | undefined) => Error | null> = {
+  TypeError: (m) => new TypeError(m),
+  RangeError: (m) => new RangeError(m),
+  NonFiniteLossError: (m) => NonFiniteLossError.fromMessage(m),
+  OnnxFormatError: (m) => new OnnxFormatError(m),
+  LoomError: (m, stack) => new LoomError(m, codeFromStack(stack) ?? 'EINTERNAL'),
+};
+
+/** @internal The Error a job failed with, rebuilt from what crossed the thread. */
+export function errorFromWire(e: WireError): Error {
   if (e.unsupported) return new WorkerUnsupportedError(e.message);
-  const Ctor = e.name === 'TypeError' ? TypeError : e.name === 'RangeError' ? RangeError : Error;
-  const error = new Ctor(e.message);
-  if (!(error instanceof TypeError || error instanceof RangeError)) error.name = e.name;
+  const error = REBUILD[e.name]?.(e.message, e.stack) ?? Object.assign(new Error(e.message), { name: e.name });
+  // The worker's stack says where it failed; the frames of this side would only show the message port.
   if (e.stack) error.stack = e.stack;
   return error;
 }
@@ -106,7 +121,7 @@ export class WorkerHost {
     }
     this.settle(worker, msg.id);
     if (msg.type === 'result') p.resolve(msg.value);
-    else p.reject(toError(msg.error));
+    else p.reject(errorFromWire(msg.error));
   }
 
   private settle(worker: Worker, id: number): void {

@@ -27,7 +27,7 @@ function modelFor(spec: ModelSpec): Module {
     try {
       cached = { config: spec.config, model: deserializeModel(JSON.parse(spec.config) as SerializedModel) };
     } catch (e) {
-      throw new Unsupported(`the model cannot be rebuilt on the worker thread: ${(e as Error).message}`);
+      throw new Unsupported(`the worker thread, which knows only loomrnn's own classes, cannot rebuild the model (${(e as Error).message})`);
     }
   }
   cached.model.setWeights(spec.weights.map(fromData));

@@ -1,14 +1,14 @@
 // loom.onnx.compare: runs a loomrnn model and an ONNX file on the same inputs, in loomrnn and
 // in onnxruntime-node, and reports how far apart the outputs are. onnxruntime-node is an
 // optional peer dependency, loaded only here, on first use.
-import { readFile } from 'node:fs/promises';
 import { noGrad } from '../autograd/tape.js';
 import { describeValue } from '../layers/layer.js';
 import type { ModuleBase } from '../models/module.js';
 import { formatShape } from '../tensor/format.js';
 import { Tensor } from '../tensor/tensor.js';
 import { finalStateName, initialStateName, statefulRecurrentLayers } from './export/states.js';
-import { decodeModel, type OnnxDataType } from './proto.js';
+import { readSource } from './import/index.js';
+import { decodeModel, type OnnxDataType, type OnnxValueInfo } from './proto.js';
 
 // The slice of onnxruntime's API used here, typed locally so loomrnn's own types do not
 // depend on a package users may not install.
@@ -81,6 +81,30 @@ function orderInputs(op: string, inputs: Inputs, names: readonly string[]): Tens
     const t = record[name];
     if (!(t instanceof Tensor)) throw new TypeError(`${op}: inputs['${name}'] must be a Tensor, got ${describeValue(t)}`);
     return t;
+  });
+}
+
+/**
+ * Each input against its graph input's declared rank and fixed dims (symbolic dims that
+ * several inputs share must agree), so a mismatch names the input here rather than surfacing
+ * as onnxruntime's message.
+ */
+function checkShapes(op: string, xs: Tensor[], inputs: OnnxValueInfo[]): void {
+  const symbols = new Map<string, { size: number; input: string; axis: number }>();
+  xs.forEach((t, i) => {
+    const info = inputs[i]!;
+    if (info.rankUnknown) return;
+    const want = `[${info.dims.map((d) => d ?? '?').join(', ')}]`;
+    const fits = t.rank === info.dims.length && info.dims.every((d, axis) => typeof d !== 'number' || d === t.shape[axis]);
+    if (!fits) throw new RangeError(`${op}: input '${info.name}' must have shape ${want} (the graph's declared input), got ${describeValue(t)}`);
+    info.dims.forEach((d, axis) => {
+      if (typeof d !== 'string' || d === '') return;
+      const seen = symbols.get(d);
+      if (seen === undefined) symbols.set(d, { size: t.shape[axis]!, input: info.name, axis });
+      else if (seen.size !== t.shape[axis]) {
+        throw new RangeError(`${op}: input '${info.name}' axis ${axis} ('${d}') is ${t.shape[axis]}, but input '${seen.input}' axis ${seen.axis} ('${d}') is ${seen.size}; the graph declares them the same size`);
+      }
+    });
   });
 }
 
@@ -163,11 +187,12 @@ export async function compare(model: ModuleBase, file: string | Uint8Array, inpu
     throw new TypeError(`${op}: model must be a loomrnn model (a Module), got ${describeValue(model)}`);
   }
   if (typeof file !== 'string' && !(file instanceof Uint8Array)) throw new TypeError(`${op}: file must be a path or a Uint8Array, got ${describeValue(file)}`);
-  const bytes = typeof file === 'string' ? new Uint8Array(await readFile(file)) : file;
+  const bytes = typeof file === 'string' ? await readSource(op, file) : file;
   const graph = decodeModel(bytes).graph;
   const initializers = new Set(graph.initializers.map((t) => t.name));
   const graphInputs = graph.inputs.filter((v) => !initializers.has(v.name));
   const xs = orderInputs(op, inputs, graphInputs.map((v) => v.name));
+  checkShapes(op, xs, graphInputs);
   const carried = carriedStates(model, graphInputs.map((v) => v.name), xs);
   const ort = await loadOnnxRuntime(op);
   const session = await ort.InferenceSession.create(bytes);

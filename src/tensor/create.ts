@@ -112,7 +112,11 @@ function toTyped(op: string, flat: ArrayLike<unknown>, dtype: DType): Float32Arr
  * Int32Array and float32 otherwise.
  */
 export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor {
-  const op = 'tensor';
+  return makeTensor('tensor', values, shape, dtype);
+}
+
+// tensor(), its errors naming `op` (tensor, tensor2d, ...).
+function makeTensor(op: string, values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor {
   if (dtype !== undefined) checkDType(op, dtype);
   const isTyped = ArrayBuffer.isView(values) && !(values instanceof DataView);
   let flat: ArrayLike<unknown>;
@@ -135,6 +139,61 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DT
   }
   const type = dtype ?? (values instanceof Int32Array ? 'int32' : 'float32');
   return new Tensor(toTyped(op, flat, type), finalShape, type);
+}
+
+// tensor() held to one rank, as tfjs's tensor1d..tensor4d: nested arrays of that depth, or
+// flat values with a shape of that many axes.
+function tensorOfRank(op: string, rank: number, values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor {
+  if (shape !== undefined && (!Array.isArray(shape) || shape.length !== rank)) {
+    throw new RangeError(`${op}: shape must have ${rank} axes, got ${Array.isArray(shape) ? formatShape(shape) : describe(shape)}`);
+  }
+  const t = makeTensor(op, values, shape, dtype);
+  if (t.rank !== rank) {
+    throw new RangeError(`${op}: values must be nested ${rank} deep (or flat, with a shape of ${rank} axes), got values shaped ${formatShape(t.shape)}`);
+  }
+  return t;
+}
+
+/** A rank-1 tensor (tfjs's tensor1d). */
+export function tensor1d(values: TensorLike, dtype?: DType): Tensor {
+  return tensorOfRank('tensor1d', 1, values, undefined, dtype);
+}
+
+/** A rank-2 tensor from nested arrays, or flat values and a shape (tfjs's tensor2d). */
+export function tensor2d(values: TensorLike, shape?: readonly [number, number], dtype?: DType): Tensor {
+  return tensorOfRank('tensor2d', 2, values, shape, dtype);
+}
+
+/** A rank-3 tensor from nested arrays, or flat values and a shape (tfjs's tensor3d). */
+export function tensor3d(values: TensorLike, shape?: readonly [number, number, number], dtype?: DType): Tensor {
+  return tensorOfRank('tensor3d', 3, values, shape, dtype);
+}
+
+/** A rank-4 tensor from nested arrays, or flat values and a shape (tfjs's tensor4d). */
+export function tensor4d(values: TensorLike, shape?: readonly [number, number, number, number], dtype?: DType): Tensor {
+  return tensorOfRank('tensor4d', 4, values, shape, dtype);
+}
+
+/**
+ * start, start + step, ... up to stop (excluded), as tfjs's range: empty when step points away
+ * from stop; int32 values need integer arguments.
+ */
+export function range(start: number, stop: number, step = 1, dtype: DType = 'float32'): Tensor {
+  const op = 'range';
+  finite(op, 'start', start);
+  finite(op, 'stop', stop);
+  finite(op, 'step', step);
+  checkDType(op, dtype);
+  if (step === 0) throw new RangeError(`${op}: step must be non-zero, got 0`);
+  if (dtype === 'int32') {
+    for (const [name, v] of [['start', start], ['stop', stop], ['step', step]] as const) {
+      if (!Number.isInteger(v)) throw new RangeError(`${op}: ${name} must be an integer for dtype 'int32', got ${v}`);
+    }
+  }
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const data = dtype === 'int32' ? new Int32Array(n) : new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = start + i * step;
+  return new Tensor(data, [n], dtype);
 }
 
 /** A rank-0 tensor. */

@@ -1,5 +1,6 @@
 import { backward, type Node } from '../autograd/tape.js';
 import { formatShape } from './format.js';
+import { formatValues } from './print.js';
 
 export type DType = 'float32' | 'int32';
 export type TypedArray = Float32Array | Int32Array;
@@ -79,6 +80,32 @@ export class Tensor {
     };
     return build(0, 0);
   }
+
+  /** A copy of the values, as tfjs's dataSync (flat, row-major). tfjs's async `data()` has no
+   * twin: `data` is the values' own array here, already in JS memory. */
+  dataSync(): TypedArray {
+    return this.data.slice();
+  }
+
+  /** Nested arrays of the values (a number for a scalar), as tfjs's arraySync. */
+  arraySync(): unknown {
+    return this.toArray();
+  }
+
+  /** arraySync() as a promise, as tfjs's array(). */
+  async array(): Promise<unknown> {
+    return this.toArray();
+  }
+
+  /** Logs the values (with dtype, rank and shape when verbose) to the console, as tfjs's print. */
+  print(verbose = false): void {
+    const header = verbose ? `Tensor\n  dtype: ${this.dtype}\n  rank: ${this.rank}\n  shape: ${formatShape(this.shape)}\n  values:\n` : 'Tensor\n';
+    console.log(header + formatValues(this));
+  }
+
+  /** Kept for tfjs code: memory is garbage-collected, so there is nothing to release and the
+   * tensor stays usable. */
+  dispose(): void {}
 
   toString(): string {
     return `Tensor(${this.dtype} ${formatShape(this.shape)}${this.requiresGrad ? ', requiresGrad' : ''})`;

@@ -2,17 +2,21 @@
 // and time axes, and the model's own config in metadata_props so loomrnn can rebuild the
 // very same model (layers, names, summary) on import.
 import { writeFile } from 'node:fs/promises';
+import { LoomError } from '../../errors.js';
 import { Embedding } from '../../layers/embedding.js';
 import { LayerNormalization } from '../../layers/layer-normalization.js';
 import { describeValue, type Layer } from '../../layers/layer.js';
 import { TimeDistributed } from '../../layers/time-distributed.js';
 import type { Module } from '../../models/model.js';
+import { ModuleBase } from '../../models/module.js';
 import { Sequential } from '../../models/sequential.js';
 import { serializeModel } from '../../models/serialize.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { encodeModel, type OnnxModel, type OnnxValueInfo } from '../proto.js';
 import { GraphBuilder, type Dim, type Value } from './graph.js';
 import { emitLayer, type Flow } from './layers.js';
 import { checkOpset, DEFAULT_OPSET, irVersionFor, LAYER_NORMALIZATION_OPSET } from './opset.js';
+import { traceModel, type DynamicAxes } from './trace.js';
 
 /** The metadata_props keys the exporter writes and restoreExportedModel reads. */
 export const MODEL_METADATA = 'loomrnn.model';
@@ -26,10 +30,25 @@ export interface ExportOptions {
    * layer's inputShape or the model's first call, with the time axis free.
    */
   inputShape?: (number | null)[];
+  /**
+   * Export by tracing: forward() runs once on these inputs and what runs becomes the graph
+   * (any Module; required for one that is not a Sequential). Control flow is fixed at trace time.
+   */
+  exampleInputs?: Tensor | Tensor[];
+  /** Traced export: the graph inputs' names (default 'input', or 'input_0', 'input_1', ...). */
+  inputNames?: string[];
+  /** Traced export: the graph outputs' names (default 'output', or 'output_0', ...). */
+  outputNames?: string[];
+  /**
+   * Traced export: free axes per input name, `{ axis: dimName }` (inputs sharing a name share
+   * the size) or a list of axes. Axis 0 of every input is 'batch' unless renamed here.
+   */
+  dynamicAxes?: DynamicAxes;
 }
 
 const OP = 'exportModel';
-const OPTION_KEYS = ['opset', 'inputShape'];
+const OPTION_KEYS = ['opset', 'inputShape', 'exampleInputs', 'inputNames', 'outputNames', 'dynamicAxes'];
+const TRACE_KEYS = ['inputNames', 'outputNames', 'dynamicAxes'];
 
 function wrapped(layer: Layer): Layer {
   return layer instanceof TimeDistributed ? wrapped(layer.layer) : layer;
@@ -38,7 +57,7 @@ function wrapped(layer: Layer): Layer {
 function checkModel(model: unknown): Sequential {
   if (!(model instanceof Sequential)) {
     const what = model !== null && typeof model === 'object' ? `a ${model.constructor.name}` : describeValue(model);
-    throw new TypeError(`${OP}: model must be a Sequential model (a Module subclass's forward() is code, not a graph ONNX can hold), got ${what}`);
+    throw new TypeError(`${OP}: model must be a Sequential model, or any Module with options.exampleInputs to trace its forward(), got ${what}`);
   }
   if (model.layers.length === 0) throw new RangeError(`${OP}: model ${model.name} has no layers`);
   const unbuilt = model.layers.find((l) => !l.built);
@@ -80,12 +99,41 @@ function usesLayerNormalization(layers: Layer[]): boolean {
   return layers.some((l) => wrapped(l) instanceof LayerNormalization);
 }
 
+/** A traced model's graph: what forward() ran on the example inputs, as standard ops. */
+function tracedOnnxModel(model: Module, options: ExportOptions): OnnxModel {
+  if (!(model instanceof ModuleBase)) throw new TypeError(`${OP}: model must be a Module, got ${describeValue(model)}`);
+  if (options.inputShape !== undefined) throw new TypeError(`${OP}: options.inputShape is for exports without exampleInputs; a traced export takes its shapes from exampleInputs`);
+  const opset = options.opset === undefined ? (usesLayerNormalization(model.layers) ? LAYER_NORMALIZATION_OPSET : DEFAULT_OPSET) : checkOpset(OP, options.opset);
+  const g = new GraphBuilder(opset);
+  const traced = traceModel(g, model, { exampleInputs: options.exampleInputs!, ...pick(options) });
+  return {
+    irVersion: irVersionFor(g.opset),
+    opset: g.opset,
+    opsetImports: [{ domain: '', version: g.opset }],
+    producerName: 'loomrnn',
+    docString: `loomrnn model ${model.name} (traced)`,
+    metadata: {},
+    graph: { name: model.name, nodes: g.nodes, inputs: traced.inputs, outputs: traced.outputs, initializers: g.initializers },
+  };
+}
+
+function pick(options: ExportOptions): Pick<ExportOptions, 'inputNames' | 'outputNames' | 'dynamicAxes'> {
+  return {
+    ...(options.inputNames !== undefined ? { inputNames: options.inputNames } : {}),
+    ...(options.outputNames !== undefined ? { outputNames: options.outputNames } : {}),
+    ...(options.dynamicAxes !== undefined ? { dynamicAxes: options.dynamicAxes } : {}),
+  };
+}
+
 /** The model as an ONNX graph (not yet encoded). */
 export function toOnnxModel(model: Module, options: ExportOptions = {}): OnnxModel {
-  const seq = checkModel(model);
   if (options === null || typeof options !== 'object') throw new TypeError(`${OP}: options must be an object, got ${describeValue(options)}`);
   const unknown = Object.keys(options).find((k) => !OPTION_KEYS.includes(k));
   if (unknown !== undefined) throw new TypeError(`${OP}: options.${unknown} is not an option (options are ${OPTION_KEYS.join(', ')})`);
+  if (options.exampleInputs !== undefined) return tracedOnnxModel(model, options);
+  const traceOnly = TRACE_KEYS.find((k) => options[k as keyof ExportOptions] !== undefined);
+  if (traceOnly !== undefined) throw new TypeError(`${OP}: options.${traceOnly} applies to a traced export: give options.exampleInputs too`);
+  const seq = checkModel(model);
   const opset = options.opset === undefined ? (usesLayerNormalization(seq.layers) ? LAYER_NORMALIZATION_OPSET : DEFAULT_OPSET) : checkOpset(OP, options.opset);
   const input = graphInput(seq, options.inputShape === undefined ? undefined : checkInputShape(options.inputShape));
   const g = new GraphBuilder(opset);
@@ -123,7 +171,9 @@ export function toOnnxModel(model: Module, options: ExportOptions = {}): OnnxMod
 }
 
 /**
- * Exports a sequential model to ONNX: the file's bytes, also written to `path` when given.
+ * Exports a model to ONNX: the file's bytes, also written to `path` when given. With
+ * options.exampleInputs any Module exports by tracing its forward() (see trace.ts); without,
+ * a sequential model exports layer by layer, with its config for importModel to rebuild it.
  * Recurrent layers become RNN / LSTM / GRU nodes (time-major, with Transposes around them);
  * a maskZero embedding's padding becomes their sequence_lens, counted in the graph from the
  * ids (right-padded rows, as loomrnn requires). Opsets 13 to 21.
@@ -133,6 +183,13 @@ export async function exportModel(model: Module, path?: string, options: ExportO
     throw new TypeError(`${OP}: path must be a non-empty string or undefined, got ${describeValue(path)}`);
   }
   const bytes = encodeModel(toOnnxModel(model, options));
-  if (path !== undefined) await writeFile(path, bytes);
+  if (path !== undefined) {
+    try {
+      await writeFile(path, bytes);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      throw new LoomError(`${OP}: cannot write '${path}': ${err.message}`, err.code ?? 'EIO', { cause: e });
+    }
+  }
   return bytes;
 }

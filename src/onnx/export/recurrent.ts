@@ -167,16 +167,26 @@ export interface RecurrentResult {
 /**
  * A recurrent layer (its stacked cells as chained nodes) over batch-major x [B, T, I].
  * `originalOrder`: a goBackwards layer's sequence at the input's positions (as
- * bidirectional's backward half merges it) rather than in processing order.
+ * bidirectional's backward half merges it) rather than in processing order. `initialState`:
+ * the values of apply()'s initialState ([B, size] each, the stacked cells' states in order).
  */
-export function emitRNN(g: GraphBuilder, layer: RNN, x: Value, lengths: Lengths | null, owner: Layer = layer, originalOrder = false): RecurrentResult {
+export function emitRNN(
+  g: GraphBuilder,
+  layer: RNN,
+  x: Value,
+  lengths: Lengths | null,
+  owner: Layer = layer,
+  originalOrder = false,
+  initialState: string[] | null = null,
+): RecurrentResult {
   const dirs = directionCells(layer, owner);
   const scope = layer.name;
   const [batch, time] = x.dims as [Value['dims'][number], Value['dims'][number]];
   let seq = g.op(scope, 'Transpose', [x.name], { perm: { ints: [1, 0, 2] } });
   const states: Value[] = [];
   const direction = layer.goBackwards ? 'reverse' : 'forward';
-  const carried = carriedStates(g, layer, batch);
+  const stateful = carriedStates(g, layer, batch);
+  const carried = stateful ?? initialState;
   let lastH = '';
   let offset = 0;
   dirs.forEach((d, i) => {
@@ -190,7 +200,7 @@ export function emitRNN(g: GraphBuilder, layer: RNN, x: Value, lengths: Lengths 
     states.push({ name: lastH, dims: [batch, H] });
     if (out.Yc) states.push({ name: g.op(scope, 'Squeeze', [out.Yc, g.int64([0])]), dims: [batch, H] });
   });
-  if (carried) returnStates(g, layer, states);
+  if (stateful) returnStates(g, layer, states);
   const H = dirs[dirs.length - 1]!.cell.outputSize;
   if (!layer.returnSequences) return { output: { name: lastH, dims: [batch, H] }, states };
   const ordered = layer.goBackwards && !originalOrder ? reverseTime(g, scope, seq, lengths) : seq;

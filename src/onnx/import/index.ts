@@ -1,5 +1,6 @@
 // loom.onnx.importModel: ONNX file or bytes -> a loomrnn Module that runs and trains.
 import { readFile } from 'node:fs/promises';
+import { LoomError } from '../../errors.js';
 import type { Module } from '../../models/model.js';
 import { restoreExportedModel } from '../export/restore.js';
 import { decodeModel, OnnxFormatError, type OnnxModel } from '../proto.js';
@@ -36,7 +37,7 @@ export async function importModel(source: string | Uint8Array, options: ImportOp
   if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
     throw new TypeError(`${op}: options.name must be a non-empty string, got ${describe(options.name)}`);
   }
-  const bytes = typeof source === 'string' ? await readFile(source) : source;
+  const bytes = typeof source === 'string' ? await readSource(op, source) : source;
   let model: OnnxModel;
   try {
     model = decodeModel(bytes);
@@ -49,6 +50,16 @@ export async function importModel(source: string | Uint8Array, options: ImportOp
     if (restored) return restored;
   }
   return importGraph(model, options);
+}
+
+/** A file's bytes; a failure to read it is a LoomError with the system's code (ENOENT, EACCES, ...). */
+export async function readSource(op: string, path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new LoomError(`${op}: cannot read '${path}': ${err.message}`, err.code ?? 'EIO', { cause: e });
+  }
 }
 
 /** The generic path: a decoded model as an OnnxModule. */

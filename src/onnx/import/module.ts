@@ -1,13 +1,16 @@
 // OnnxModule: an imported ONNX graph as a loomrnn Module. The graph's float initializers are
 // the weights of one layer (OnnxGraphLayer), so parameters(), summary(), getWeights(),
 // setWeights(), compile() and fit() work as for any model, and forward records on the tape.
+// Its config is the graph itself (the ONNX bytes), so save()/loadModel() and the worker
+// thread rebuild it like a Sequential.
 import { Layer, type ApplyKwargs } from '../../layers/layer.js';
 import { Module } from '../../models/model.js';
 import type { ForwardKwargs } from '../../models/module.js';
+import { registerModel } from '../../models/registry.js';
 import { formatShape } from '../../tensor/format.js';
 import { Tensor } from '../../tensor/tensor.js';
-import { runStep, type GraphInput, type GraphPlan } from './graph.js';
-import type { OnnxModel, OnnxTensor } from '../proto.js';
+import { planGraph, runStep, type GraphInput, type GraphPlan } from './graph.js';
+import { decodeModel, encodeModel, type OnnxDataType, type OnnxModel, type OnnxTensor } from '../proto.js';
 import type { Value } from './values.js';
 
 function describe(value: unknown): string {
@@ -22,8 +25,8 @@ export class OnnxGraphLayer extends Layer {
   static override className = 'OnnxGraph';
   readonly plan: GraphPlan;
 
-  constructor(plan: GraphPlan, args: { name?: string } = {}) {
-    super(args.name === undefined ? {} : { name: args.name });
+  constructor(plan: GraphPlan, args: { name?: string; trainable?: boolean } = {}) {
+    super({ ...(args.name === undefined ? {} : { name: args.name }), ...(args.trainable === undefined ? {} : { trainable: args.trainable }) });
     this.plan = plan;
     for (const [name, value] of plan.parameters) this.addVariable(name, value);
     this.built = true;
@@ -83,6 +86,28 @@ export class OnnxGraphLayer extends Layer {
 
 export interface OnnxModuleArgs {
   name?: string;
+  /** false freezes every parameter (the graph layer's trainable). Default true. */
+  trainable?: boolean;
+}
+
+/** A trained initializer left out of the config's graph bytes (the weights carry its values). */
+interface ParameterSlot {
+  name: string;
+  dataType: OnnxDataType;
+  dims: number[];
+  /** Its position among the graph's initializers. */
+  index: number;
+}
+
+/** The graph part of an OnnxModule's config: fixed for the module's life, so computed once. */
+interface GraphConfig {
+  /** The model's ModelProto, base64, without the parameters' values. */
+  onnx: string;
+  parameters: ParameterSlot[];
+}
+
+function fromConfigError(message: string): never {
+  throw new TypeError(`OnnxModule.fromConfig: ${message}`);
 }
 
 /** A model imported from ONNX: runs and trains natively (see importModel). */
@@ -90,11 +115,59 @@ export class OnnxModule extends Module {
   static override className = 'OnnxModule';
   readonly graph: OnnxGraphLayer;
   private readonly source: OnnxModel;
+  private graphConfig: GraphConfig | null = null;
 
   constructor(source: OnnxModel, plan: GraphPlan, args: OnnxModuleArgs = {}) {
     super(args.name === undefined ? {} : { name: args.name });
     this.source = source;
-    this.graph = new OnnxGraphLayer(plan, { name: `${this.name}_graph` });
+    this.graph = new OnnxGraphLayer(plan, { name: `${this.name}_graph`, ...(args.trainable === undefined ? {} : { trainable: args.trainable }) });
+  }
+
+  /**
+   * The config that rebuilds this model (save(), the worker thread): the graph as ONNX bytes
+   * without the parameters' values, which travel as the model's weights, so a config stays
+   * small and unchanged while the model trains.
+   */
+  override getConfig(): Record<string, unknown> {
+    if (this.graphConfig === null) {
+      const params = this.graph.plan.parameters;
+      const parameters: ParameterSlot[] = [];
+      const kept = this.source.graph.initializers.filter((t, index) => {
+        if (!params.has(t.name)) return true;
+        parameters.push({ name: t.name, dataType: t.dataType, dims: [...t.dims], index });
+        return false;
+      });
+      const bytes = encodeModel({ ...this.source, graph: { ...this.source.graph, initializers: kept } });
+      this.graphConfig = { onnx: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64'), parameters };
+    }
+    return { name: this.name, trainable: this.graph.trainable, ...this.graphConfig };
+  }
+
+  /** Rebuilds a model from getConfig()'s output, its parameters zero until setWeights(). */
+  static fromConfig(config: Record<string, unknown>): OnnxModule {
+    if (config === null || typeof config !== 'object') fromConfigError(`config must be an object, got ${describe(config)}`);
+    const { name, trainable, onnx, parameters } = config;
+    if (typeof onnx !== 'string' || onnx === '') fromConfigError(`config.onnx must be the graph's ONNX bytes in base64, got ${describe(onnx)}`);
+    if (!Array.isArray(parameters)) fromConfigError(`config.parameters must be an array, got ${describe(parameters)}`);
+    if (name !== undefined && typeof name !== 'string') fromConfigError(`config.name must be a string, got ${describe(name)}`);
+    if (trainable !== undefined && typeof trainable !== 'boolean') fromConfigError(`config.trainable must be a boolean, got ${describe(trainable)}`);
+    const model = decodeModel(Buffer.from(onnx, 'base64'));
+    const initializers = [...model.graph.initializers];
+    const slots = [...(parameters as ParameterSlot[])].sort((a, b) => a.index - b.index);
+    for (const [i, slot] of slots.entries()) {
+      const ok =
+        slot !== null && typeof slot === 'object' && typeof slot.name === 'string' && (slot.dataType === 'float32' || slot.dataType === 'float64') &&
+        Array.isArray(slot.dims) && slot.dims.every((d) => Number.isInteger(d) && d >= 0) && Number.isInteger(slot.index) && slot.index >= 0;
+      if (!ok) fromConfigError(`config.parameters[${i}] must be {name, dataType: 'float32' | 'float64', dims, index}, got ${JSON.stringify(slot)}`);
+      const size = slot.dims.reduce((a, b) => a * b, 1);
+      const data = slot.dataType === 'float64' ? new Float64Array(size) : new Float32Array(size);
+      initializers.splice(Math.min(slot.index, initializers.length), 0, { name: slot.name, dataType: slot.dataType, dims: [...slot.dims], data });
+    }
+    const source: OnnxModel = { ...model, graph: { ...model.graph, initializers } };
+    return new OnnxModule(source, planGraph(source), {
+      ...(name === undefined ? {} : { name }),
+      ...(trainable === undefined ? {} : { trainable }),
+    });
   }
 
   /**
@@ -144,3 +217,5 @@ export class OnnxModule extends Module {
     return [...this.graph.plan.parameters];
   }
 }
+
+registerModel(OnnxModule);

@@ -30,6 +30,23 @@ export function fail(ctx: OpContext, message: string): never {
   throw new OnnxFormatError(`onnx: ${describeNode(ctx.node, ctx.opset)}: ${message}`);
 }
 
+/**
+ * An index value outside its axis: a fault of the data run through the graph (token ids
+ * beyond an embedding's rows), so a RangeError, which runStep prefixes with the node (and
+ * the loader turns into an OnnxFormatError when the indices are the file's own constants).
+ */
+export function indexOutOfRange(ctx: OpContext, indices: Tensor, position: number, axis: number, size: number): never {
+  const coords: number[] = [];
+  let rest = position;
+  for (let k = indices.rank - 1; k >= 0; k--) {
+    const d = indices.shape[k]!;
+    coords.unshift(rest % d);
+    rest = Math.floor(rest / d);
+  }
+  const name = ctx.node.inputs[1] || 'indices';
+  throw new RangeError(`index ${indices.data[position]} at ${name}[${coords.join(', ')}] is out of range for axis ${axis} of size ${size} (valid: ${-size} to ${size - 1})`);
+}
+
 function attribute(ctx: OpContext, name: string): OnnxAttribute | undefined {
   return ctx.node.attributes[name];
 }

@@ -186,10 +186,10 @@ describe('errors name what cannot be exported', () => {
   });
 
   it('a model that is not a Sequential, or not built, or of unknown input shape', async () => {
-    await expect(exportModel(new Custom())).rejects.toThrow(new TypeError("exportModel: model must be a Sequential model (a Module subclass's forward() is code, not a graph ONNX can hold), got a Custom"));
+    await expect(exportModel(new Custom())).rejects.toThrow(new TypeError('exportModel: model must be a Sequential model, or any Module with options.exampleInputs to trace its forward(), got a Custom'));
     const unbuilt = sequential({ layers: [layers.lstm({ name: 'later', units: 2 })] });
     await expect(exportModel(unbuilt)).rejects.toThrow(/model .* is not built \(later has no weights yet\)/);
-    await expect(exportModel(undefined as never)).rejects.toThrow(/model must be a Sequential model .* got undefined/);
+    await expect(exportModel(undefined as never)).rejects.toThrow(/model must be a Sequential model, .* got undefined/);
   });
 
   it('bad path and inputShape arguments', async () => {
@@ -197,6 +197,6 @@ describe('errors name what cannot be exported', () => {
     await expect(exportModel(lstmModel(), undefined, { inputShape: [0, I] })).rejects.toThrow(/options.inputShape must be a non-empty array of positive integers or null .* got \[0,3\]/);
     await expect(exportModel(lstmModel(), undefined, { inputShape: [5, I + 1] })).rejects.toThrow(/options.inputShape \[5,4\] does not fit model .*'s input \[null,3\]/);
     await expect(exportModel(lstmModel(), undefined, { inputShape: [I] })).rejects.toThrow(/options.inputShape \[3\] does not fit/);
-    await expect(exportModel(lstmModel(), undefined, { opSet: 17 } as never)).rejects.toThrow(new TypeError('exportModel: options.opSet is not an option (options are opset, inputShape)'));
+    await expect(exportModel(lstmModel(), undefined, { opSet: 17 } as never)).rejects.toThrow(new TypeError('exportModel: options.opSet is not an option (options are opset, inputShape, exampleInputs, inputNames, outputNames, dynamicAxes)'));
   });
 });

@@ -4,7 +4,7 @@
 import { record } from '../../../autograd/tape.js';
 import * as F from '../../../functional/index.js';
 import { Tensor } from '../../../tensor/tensor.js';
-import { attrOrInput, axisOf, fail, input, intAttr, intsInput, stringAttr, type OpContext, type OpDef } from '../op.js';
+import { attrOrInput, axisOf, fail, indexOutOfRange, input, intAttr, intsInput, stringAttr, type OpContext, type OpDef } from '../op.js';
 import { intValue, type Value } from '../values.js';
 
 const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
@@ -24,7 +24,7 @@ function flatten(ctx: OpContext, index: Tensor, shape: readonly number[], axis: 
   for (let i = 0; i < index.size; i++) {
     let v = index.data[i]!;
     if (v < 0) v += n;
-    if (v < 0 || v >= n) fail(ctx, `index ${index.data[i]} is out of range for axis ${axis} of size ${n}`);
+    if (v < 0 || v >= n) indexOutOfRange(ctx, index, i, axis, n);
     let p = 0;
     let rest = i;
     for (let k = 0; k < own.length; k++) {

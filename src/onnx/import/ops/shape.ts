@@ -4,7 +4,7 @@
 import * as F from '../../../functional/index.js';
 import { Tensor } from '../../../tensor/tensor.js';
 import {
-  attrOrInput, axisOf, describeNode, fail, floatAttr, floatsAttr, hasAttr, input, intAttr, intsAttr, intsInput, tensorAttr,
+  attrOrInput, axisOf, describeNode, fail, floatAttr, floatsAttr, hasAttr, indexOutOfRange, input, intAttr, intsAttr, intsInput, tensorAttr,
   type OpContext, type OpDef,
 } from '../op.js';
 import { broadcastMap, fromOnnxTensor, intValue, type Value } from '../values.js';
@@ -200,7 +200,7 @@ const Gather: OpDef = {
     const n = x.t.shape[axis]!;
     const idx = Int32Array.from(indices.t.data, (i) => (i < 0 ? i + n : i));
     const bad = idx.findIndex((i) => i < 0 || i >= n);
-    if (bad >= 0) fail(ctx, `index ${indices.t.data[bad]} is out of range for axis ${axis} of size ${n}`);
+    if (bad >= 0) indexOutOfRange(ctx, indices.t, bad, axis, n);
     return [withTensor(x, F.gather(x.t, new Tensor(idx, indices.t.shape, 'int32'), axis))];
   },
 };
