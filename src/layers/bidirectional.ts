@@ -5,7 +5,7 @@ import * as F from '../functional/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { configKeys, LAYER_KEYS } from './config-keys.js';
 import { describeValue, Layer, singleMask, type ApplyKwargs, type LayerArgs, type LayerConfig, type Shape } from './layer.js';
-import { maskToLengths, reverseRows, zeroEmptyRows } from './recurrent-mask.js';
+import { maskLayout, reverseRows, rotateRows, unpack, zeroEmptyRows, type MaskLayout } from './recurrent-mask.js';
 import { RNN } from './rnn.js';
 import type { FusedCell } from './rnn-cell.js';
 import { deserializeLayer, registerLayer, serializeLayer, type SerializedLayer } from './serialization.js';
@@ -98,12 +98,13 @@ export class Bidirectional extends Layer {
     const { B, T } = this.forwardLayer.checkSequence(x, this.name);
     const hF = this.forwardLayer.initialStates(B, initial ? initial.slice(0, nF) : null);
     const hB = this.backwardLayer.initialStates(B, initial ? initial.slice(nF) : null);
+    const layout: MaskLayout = mask ? maskLayout(this.name, mask, B, T) : { lengths: null, starts: null };
     const fused = this.fusedPair(training);
     let merged: Tensor | Tensor[];
     let sF: Tensor[];
     let sB: Tensor[];
     if (fused) {
-      ({ merged, sF, sB } = this.runFused(fused, x, hF, hB, mask ? maskToLengths(this.name, mask, B, T) : null));
+      ({ merged, sF, sB } = this.runFused(fused, x, hF, hB, layout));
       this.forwardLayer.keepStates(sF);
       this.backwardLayer.keepStates(sB);
     } else {
@@ -115,7 +116,7 @@ export class Bidirectional extends Layer {
       const f = run(this.forwardLayer, hF);
       const b = run(this.backwardLayer, hB);
       // A goBackwards layer's sequence comes in processing order: put each step back in place.
-      const yB = this.returnSequences && this.backwardLayer.goBackwards ? reverseRows(b.y, mask ? maskToLengths(this.name, mask, B, T) : null) : b.y;
+      const yB = this.returnSequences && this.backwardLayer.goBackwards ? reverseRows(b.y, layout.lengths, layout.starts) : b.y;
       merged = this.merge(f.y, yB);
       sF = f.states;
       sB = b.states;
@@ -138,7 +139,7 @@ export class Bidirectional extends Layer {
     return { f, b };
   }
 
-  private runFused(pairCells: { f: FusedCell; b: FusedCell }, x: Tensor, hF: Tensor[], hB: Tensor[], lengths: Int32Array | null) {
+  private runFused(pairCells: { f: FusedCell; b: FusedCell }, x: Tensor, hF: Tensor[], hB: Tensor[], { lengths, starts }: MaskLayout) {
     const { f, b } = pairCells;
     const [B, T] = x.shape as [number, number];
     const H = this.forwardLayer.cell.stateSize[0]!;
@@ -146,7 +147,8 @@ export class Bidirectional extends Layer {
     const pair = (a: Tensor, c: Tensor, axis: number) => F.stack([a, c], axis);
     const out = F.recurrent(
       {
-        X: x,
+        // Left-padded rows run right-padded; their outputs go back in place below (see RNN).
+        X: starts ? rotateRows(x, starts) : x,
         W: pair(f.W, b.W, 0),
         R: pair(f.R, b.R, 0),
         ...(f.B && b.B ? { B: pair(f.B, b.B, 0) } : {}),
@@ -170,16 +172,17 @@ export class Bidirectional extends Layer {
       const axis = t.rank - 2;
       return F.squeeze(F.slice(t, t.shape.map((_, i) => (i === axis ? d : 0)), t.shape.map((n, i) => (i === axis ? 1 : n))), axis);
     };
+    const Y = this.returnSequences ? unpack(out.Y, starts) : out.Y;
     const states = (d: number) => (out.Yc ? [direction(out.Yh, d), direction(out.Yc, d)] : [direction(out.Yh, d)]);
     const sF = states(0);
     const sB = states(1);
     if (this.mergeMode === 'concat') {
       // Both directions side by side, as the op lays them out, are the concat merge.
-      const merged = this.returnSequences ? F.reshape(out.Y, [B, T, 2 * H]) : zeroEmptyRows(F.reshape(out.Yh, [B, 2 * H]), lengths);
+      const merged = this.returnSequences ? F.reshape(Y, [B, T, 2 * H]) : zeroEmptyRows(F.reshape(out.Yh, [B, 2 * H]), lengths);
       return { merged, sF, sB };
     }
     const merged = this.returnSequences
-      ? this.merge(direction(out.Y, 0), direction(out.Y, 1))
+      ? this.merge(direction(Y, 0), direction(Y, 1))
       : this.merge(zeroEmptyRows(sF[0]!, lengths), zeroEmptyRows(sB[0]!, lengths));
     return { merged, sF, sB };
   }

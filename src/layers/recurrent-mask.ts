@@ -1,35 +1,88 @@
-// Masks to per-row lengths, and per-row reversal of sequences: the two pieces that let the
-// fused recurrent op honour right-padded masks and goBackwards.
+// Masks to per-row lengths and starts, and per-row reordering of sequences: the pieces that
+// let the fused recurrent op honour right- and left-padded masks and goBackwards.
 import * as F from '../functional/index.js';
 import { formatShape } from '../tensor/format.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /**
- * Per-row lengths [B] of a right-padded mask [B, T] (1 = real step); null when every row is
- * full, so callers can skip the lengths. Throws naming the first row whose mask has a real
- * step after padding, which no length can express.
+ * Where each row's real steps sit: lengths [B] (null when every row is full, so callers can
+ * skip them) and, when some row is left-padded (real steps contiguous at the end, as Keras's
+ * pad_sequences gives by default), each row's first real step (null when every row is
+ * right-padded: the fast path, no reordering). Full and empty rows start at 0.
  */
-export function maskToLengths(op: string, mask: Tensor, batch: number, time: number): Int32Array | null {
+export interface MaskLayout {
+  lengths: Int32Array | null;
+  starts: Int32Array | null;
+}
+
+/**
+ * The layout of a mask [B, T] (1 = real step). Throws naming the first row whose real steps
+ * are not one run touching the start or the end of the row, which no length and start can express.
+ */
+export function maskLayout(op: string, mask: Tensor, batch: number, time: number): MaskLayout {
   if (!(mask instanceof Tensor) || mask.rank !== 2 || mask.shape[0] !== batch || mask.shape[1] !== time) {
     const got = mask instanceof Tensor ? formatShape(mask.shape) : String(mask);
     throw new RangeError(`${op}: mask must be [${batch}, ${time}] (the input's batch and time), got ${got}`);
   }
   const lengths = new Int32Array(batch);
+  const starts = new Int32Array(batch);
   let full = true;
+  let left = false;
   for (let b = 0; b < batch; b++) {
-    let len = 0;
-    while (len < time && mask.data[b * time + len] !== 0) len++;
-    for (let t = len + 1; t < time; t++) {
-      if (mask.data[b * time + t] !== 0) {
+    const real = (t: number) => mask.data[b * time + t] !== 0;
+    let first = 0;
+    while (first < time && !real(first)) first++;
+    let last = time - 1;
+    while (last > first && !real(last)) last--;
+    const len = first < time ? last - first + 1 : 0;
+    for (let t = first + 1; t < last; t++) {
+      if (!real(t)) {
         throw new RangeError(
-          `${op}: mask row ${b} must be right-padded (real steps first, then padding), got a real step at ${t} after padding at ${len}`,
+          `${op}: mask row ${b} must be right- or left-padded (real steps contiguous at the start or the end of the row), got padding at ${t} between real steps at ${first} and ${last}`,
         );
       }
     }
+    if (len > 0 && first > 0 && last < time - 1) {
+      throw new RangeError(
+        `${op}: mask row ${b} must be right- or left-padded (real steps contiguous at the start or the end of the row), got real steps ${first} to ${last} with padding on both sides`,
+      );
+    }
     lengths[b] = len;
+    if (len > 0 && first > 0) {
+      starts[b] = first;
+      left = true;
+    }
     if (len !== time) full = false;
   }
-  return full ? null : lengths;
+  return { lengths: full ? null : lengths, starts: left ? starts : null };
+}
+
+/**
+ * x [B, T, ...] with row b rotated by shifts[b]: out[b, t] = x[b, (t + shifts[b]) mod T].
+ * Shifting by a layout's starts moves left-padded rows' real steps to the front (right
+ * padding); shifting by their negatives puts them back. Recorded (a gather), so gradients flow.
+ */
+export function rotateRows(x: Tensor, shifts: Int32Array): Tensor {
+  const [B, T] = x.shape as [number, number];
+  const index = new Int32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    for (let t = 0; t < T; t++) index[b * T + t] = b * T + ((((t + shifts[b]!) % T) + T) % T);
+  }
+  return gatherSteps(x, index);
+}
+
+/**
+ * A sequence computed on rotated rows, put back at the real steps' places (padding, zeros,
+ * goes back to the front of left-padded rows); unchanged when no row was left-padded.
+ */
+export function unpack(sequence: Tensor, starts: Int32Array | null): Tensor {
+  return starts ? rotateRows(sequence, starts.map((s) => -s)) : sequence;
+}
+
+function gatherSteps(x: Tensor, index: Int32Array): Tensor {
+  const [B, T] = x.shape as [number, number];
+  const flat = F.reshape(x, [B * T, ...x.shape.slice(2)]);
+  return F.reshape(F.gather(flat, new Tensor(index, [B * T]), 0), x.shape as number[]);
 }
 
 /** The mask [B, T] of per-row lengths, or null when lengths is null. */
@@ -41,19 +94,22 @@ export function lengthsToMask(lengths: Int32Array | null, time: number): Tensor 
 }
 
 /**
- * x [B, T, ...] with each row's first lengths[b] steps reversed (its padding left in place);
- * all T steps when lengths is null. Its own inverse; recorded (a gather), so gradients flow.
+ * x [B, T, ...] with each row's real steps (lengths[b] from starts[b], or from 0) reversed,
+ * its padding left in place; all T steps when lengths is null. Its own inverse; recorded (a
+ * gather), so gradients flow.
  */
-export function reverseRows(x: Tensor, lengths: Int32Array | null): Tensor {
+export function reverseRows(x: Tensor, lengths: Int32Array | null, starts: Int32Array | null = null): Tensor {
   const [B, T] = x.shape as [number, number];
-  const rest = x.shape.slice(2);
   const index = new Int32Array(B * T);
   for (let b = 0; b < B; b++) {
     const len = lengths ? lengths[b]! : T;
-    for (let t = 0; t < T; t++) index[b * T + t] = b * T + (t < len ? len - 1 - t : t);
+    const start = starts ? starts[b]! : 0;
+    for (let t = 0; t < T; t++) {
+      const inRun = t >= start && t < start + len;
+      index[b * T + t] = b * T + (inRun ? 2 * start + len - 1 - t : t);
+    }
   }
-  const flat = F.reshape(x, [B * T, ...rest]);
-  return F.reshape(F.gather(flat, new Tensor(index, [B * T]), 0), x.shape as number[]);
+  return gatherSteps(x, index);
 }
 
 /**

@@ -6,7 +6,7 @@ import { formatShape } from '../tensor/format.js';
 import { Tensor } from '../tensor/tensor.js';
 import { configKeys, LAYER_KEYS, type KeyMap } from './config-keys.js';
 import { describeValue, Layer, singleMask, type ApplyKwargs, type LayerArgs, type LayerConfig, type Shape } from './layer.js';
-import { lengthsToMask, maskToLengths, reverseRows, zeroEmptyRows } from './recurrent-mask.js';
+import { lengthsToMask, maskLayout, reverseRows, rotateRows, unpack, zeroEmptyRows, type MaskLayout } from './recurrent-mask.js';
 import { RNNCell, type FusedCell } from './rnn-cell.js';
 import { deserializeLayer, registerLayer, serializeLayer, type SerializedLayer } from './serialization.js';
 import { StackedRNNCells } from './stacked-rnn-cells.js';
@@ -17,7 +17,8 @@ export interface BaseRNNArgs extends LayerArgs {
   returnSequences?: boolean;
   /** Also return the final states: [output, ...states]. */
   returnState?: boolean;
-  /** Process each row from its last real step to its first; outputs come in that order. */
+  /** Process each row from its last real step to its first; a sequence output holds them in
+   * that order, in the places of the row's real steps (padding stays where the mask has it). */
   goBackwards?: boolean;
   /** Carry the final states of a batch over as the next batch's initial states (needs a
    * fixed batch size: batchInputShape); resetStates() zeroes them. */
@@ -177,16 +178,19 @@ export class RNN extends Layer {
     const { x, initial } = this.split(inputs, kwargs);
     const { B, T } = this.checkSequence(x);
     const mask = singleMask(kwargs.mask);
-    const lengths = mask ? maskToLengths(this.name, mask, B, T) : null;
+    const { lengths, starts }: MaskLayout = mask ? maskLayout(this.name, mask, B, T) : { lengths: null, starts: null };
     const h0 = this.initialStates(B, initial);
     const training = kwargs.training ?? false;
-    const input = this.goBackwards ? reverseRows(x, lengths) : x;
+    // Left-padded rows run right-padded (real steps moved to the front), so one op with
+    // per-row lengths covers them; their outputs move back to the real steps' places below.
+    const packed = starts ? rotateRows(x, starts) : x;
+    const input = this.goBackwards ? reverseRows(packed, lengths) : packed;
     const fused = this.canFuse(training);
     const { sequence, last, states } = fused
       ? this.runFused(fused, input, h0, lengths, training)
       : this.runSteps(input, h0, lengths, training);
     this.keepStates(states);
-    const output = this.returnSequences ? sequence! : last;
+    const output = this.returnSequences ? unpack(sequence!, starts) : last;
     return this.returnState ? [output, ...states] : output;
   }
 
