@@ -254,13 +254,10 @@ void run(const Problem& p, const MicroKernel& uk) {
   });
 }
 
-}  // namespace
-
-void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
-           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
-           int64_t ldc) {
-  // [M,K] x [K,N] -> [M,N]
-  const char* fn = "sgemm";
+// The checks sgemm and its reference share: sizes, leading dimensions and pointers.
+void check_args(const char* fn, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+                const float* A, int64_t lda, const float* B, int64_t ldb, const float* C,
+                int64_t ldc) {
   check_dims(fn, M, N, K);
   check_ld(fn, "lda", lda, trans_a ? M : K, trans_a ? "M" : "K");
   check_ld(fn, "ldb", ldb, trans_b ? K : N, trans_b ? "K" : "N");
@@ -268,6 +265,16 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
   check_ptr(fn, "A", A, M * K);
   check_ptr(fn, "B", B, K * N);
   check_ptr(fn, "C", C, M * N);
+}
+
+}  // namespace
+
+void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+           const float* A, int64_t lda, const float* B, int64_t ldb, float beta, float* C,
+           int64_t ldc) {
+  // [M,K] x [K,N] -> [M,N]
+  const char* fn = "sgemm";
+  check_args(fn, trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
   if (M == 0 || N == 0) return;
   if (K == 0 || alpha == 0.0f) {
     scale_c(M, N, beta, C, ldc);
@@ -333,13 +340,7 @@ void sgemm_reference(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K
                      float* C, int64_t ldc) {
   // [M,K] x [K,N] -> [M,N], double accumulation
   const char* fn = "sgemm_reference";
-  check_dims(fn, M, N, K);
-  check_ld(fn, "lda", lda, trans_a ? M : K, trans_a ? "M" : "K");
-  check_ld(fn, "ldb", ldb, trans_b ? K : N, trans_b ? "K" : "N");
-  check_ld(fn, "ldc", ldc, N, "N");
-  check_ptr(fn, "A", A, M * K);
-  check_ptr(fn, "B", B, K * N);
-  check_ptr(fn, "C", C, M * N);
+  check_args(fn, trans_a, trans_b, M, N, K, A, lda, B, ldb, C, ldc);
   for (int64_t i = 0; i < M; ++i) {
     for (int64_t j = 0; j < N; ++j) {
       double sum = 0.0;
