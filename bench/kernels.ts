@@ -64,6 +64,8 @@ function loomRecurrent(w: RecurrentWorkload, weights: RecurrentWeights): () => v
   return () => {
     const f = ops.recurrentForward(inputs, options, { training: true });
     ops.recurrentBackward(f.saved!, { dY });
+    // As autograd does once backward has run: the next step's forward reuses the reserve.
+    ops.releaseRecurrentSaved(f.saved!);
   };
 }
 

@@ -13,6 +13,8 @@ export interface Node {
   readonly outputs: readonly Tensor[];
   /** Receives d(loss)/d(output) per output (null where no gradient reached it). */
   backward: ((outputGrads: readonly (Tensor | null)[]) => InputGrads) | null;
+  /** Runs once backward has freed the node: hands back buffers only backward could use. */
+  readonly release?: () => void;
 }
 
 let recording = true;
@@ -55,10 +57,11 @@ export function record(
   inputs: readonly Tensor[],
   outputs: readonly Tensor[],
   backward: (outputGrads: readonly (Tensor | null)[]) => InputGrads,
+  release?: () => void,
 ): void {
   if (!needsGrad(...inputs)) return;
   // Copies: an op returns its outputs array to the caller, who may reorder it (parts.reverse()).
-  const node: Node = { op, inputs: [...inputs], outputs: [...outputs], backward };
+  const node: Node = { op, inputs: [...inputs], outputs: [...outputs], backward, ...(release ? { release } : {}) };
   for (const out of outputs) {
     out.requiresGrad = true;
     out.node = node;
@@ -147,7 +150,10 @@ function propagate(op: string, root: Tensor, seed: Tensor, options: BackwardOpti
       throw new Error(`${op}: the graph through '${node.op}' was already back-propagated and freed; pass { retainGraph: true } to the first backward to run it twice`);
     }
     const inputGrads = node.backward(outputGrads);
-    if (!options.retainGraph) node.backward = null;
+    if (!options.retainGraph) {
+      node.backward = null;
+      node.release?.();
+    }
     node.inputs.forEach((input, i) => {
       const g = inputGrads[i];
       if (g && input.requiresGrad) accumulate(input, g, node.op);

@@ -87,6 +87,6 @@ export function recurrent(inputs: RecurrentInputs, options: RecurrentArgs): Recu
       ...(dYc ? { dYc } : {}),
     });
     return present.map((n) => (tensors[n]!.requiresGrad ? grads[GRAD_KEYS[NAMES.indexOf(n)]!] ?? null : null));
-  });
+  }, () => ops.releaseRecurrentSaved(out.saved!));
   return result;
 }

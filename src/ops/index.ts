@@ -3,6 +3,7 @@ export {
   recurrentForward,
   recurrentForwardAsync,
   recurrentBackward,
+  releaseRecurrentSaved,
   RECURRENT_ACTIVATIONS,
   type RecurrentActivation,
   type RecurrentCell,
@@ -14,6 +15,7 @@ export {
   type RecurrentOutputs,
   type RecurrentSaved,
 } from './recurrent.js';
+export { clearReservePool, reservePoolBytes } from './reserve-pool.js';
 export {
   ACTIVATIONS,
   ACTIVATION_GRADIENT_INPUT,

@@ -4,6 +4,7 @@ import { native, type RecurrentDesc, type RecurrentForwardBuffers } from '../nat
 import { checkTensor } from '../tensor/shape.js';
 import { permute } from '../tensor/permute.js';
 import { Tensor } from '../tensor/tensor.js';
+import { giveReserve, takeReserve } from './reserve-pool.js';
 
 export type RecurrentCell = 'rnn' | 'lstm' | 'gru';
 export type RecurrentDirection = 'forward' | 'reverse' | 'bidirectional';
@@ -276,7 +277,7 @@ export function recurrentForward(
 ): RecurrentOutputs {
   const { desc, buffers, layout, D, lstm } = prepare(inputs, options);
   const out = outputs(desc, D, lstm);
-  const reserve = training ? new Float32Array(native.recurrentReserveSize(desc)) : null;
+  const reserve = training ? takeReserve(native.recurrentReserveSize(desc)) : null;
   native.recurrentForward(desc, { ...buffers, ...out, reserve });
   const result: RecurrentOutputs = wrapOutputs(out, desc, D, layout);
   if (reserve) result.saved = { desc, layout, buffers: { ...buffers, reserve }, inputs };
@@ -291,7 +292,7 @@ export async function recurrentForwardAsync(
 ): Promise<RecurrentOutputs> {
   const { desc, buffers, layout, D, lstm } = prepare(inputs, options);
   const out = outputs(desc, D, lstm);
-  const reserve = training ? new Float32Array(native.recurrentReserveSize(desc)) : null;
+  const reserve = training ? takeReserve(native.recurrentReserveSize(desc)) : null;
   await native.recurrentForwardAsync(desc, { ...buffers, ...out, reserve });
   const result: RecurrentOutputs = wrapOutputs(out, desc, D, layout);
   if (reserve) result.saved = { desc, layout, buffers: { ...buffers, reserve }, inputs };
@@ -303,6 +304,9 @@ export function recurrentBackward(saved: RecurrentSaved, grads: RecurrentGradien
   const op = 'recurrentBackward';
   if (!saved || typeof saved !== 'object' || !saved.buffers?.reserve) {
     throw new TypeError(`${op}: saved must come from recurrentForward(..., { training: true }), got ${String(saved)}`);
+  }
+  if (released.has(saved)) {
+    throw new Error(`${op}: saved was released by releaseRecurrentSaved; run recurrentForward with { training: true } again`);
   }
   const { desc, layout, buffers, inputs } = saved;
   const { T, B, I, H } = desc;
@@ -345,4 +349,19 @@ export function recurrentBackward(saved: RecurrentSaved, grads: RecurrentGradien
   if (dInitialH) result.dInitialH = userLayout(dInitialH, [D, B, H]);
   if (dInitialC) result.dInitialC = userLayout(dInitialC, [D, B, H]);
   return result;
+}
+
+const released = new WeakSet<RecurrentSaved>();
+
+/**
+ * Hands saved's reserve back for the next training forward of the same size to reuse, as
+ * autograd does once backward has run (unless retainGraph). saved cannot be used again.
+ */
+export function releaseRecurrentSaved(saved: RecurrentSaved): void {
+  if (!saved || typeof saved !== 'object' || !(saved.buffers?.reserve instanceof Float32Array)) {
+    throw new TypeError(`releaseRecurrentSaved: saved must come from recurrentForward(..., { training: true }), got ${String(saved)}`);
+  }
+  if (released.has(saved)) return;
+  released.add(saved);
+  giveReserve(saved.buffers.reserve);
 }
