@@ -33,17 +33,17 @@ export interface GemmArgs {
 
 /** y[b] = R x[b] (+ y[b] when beta is 1) for b < nx: the small-batch recurrent product
  * (native/kernels/gemm/gemm.h). */
+/** y = R[n0:n1, :] x (+ y when beta is 1), R [N, K] packed as the recurrent steps pack R^T. */
 export interface GemvArgs {
-  M: number;
+  N: number;
   K: number;
   R: Float32Array;
   ldr: number;
-  nx: number;
   x: Float32Array;
-  ldx: number;
+  n0: number;
+  n1: number;
   beta: 0 | 1;
   y: Float32Array;
-  ldy: number;
   reference?: boolean;
 }
 

@@ -1,6 +1,6 @@
-// The small-batch recurrent path: the GEMV kernel against its float64 reference, and whole
-// sequences at B = 1 (GEMV steps) and B = 2 against the same rows run in a batch of 7, which
-// takes the packed-GEMM steps. Rows of a recurrent batch are independent, so the
+// The small-batch recurrent path: the GEMV over packed R^T against its float64 reference,
+// and whole sequences at B = 1 (GEMV steps) and B = 2 against the same rows run in a batch
+// of 7, which takes the packed-GEMM steps. Rows of a recurrent batch are independent, so the
 // two paths must agree row for row up to float32 summation order.
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/index.js';
@@ -8,21 +8,27 @@ import { native } from '../../src/native.js';
 import { recurrentBackward, recurrentForward, type RecurrentInputs, type RecurrentOptions } from '../../src/ops/recurrent.js';
 import { mulberry32, uniformF32 } from '../helpers/prng.js';
 
-describe('gemv', () => {
-  const sizes: [number, number][] = [[1, 1], [3, 3], [1, 17], [16, 16], [17, 15], [257, 257], [1024, 256], [33, 1000]];
-  for (const [M, K] of sizes) {
+describe('gemv over packed R^T', () => {
+  // [N, K] and the columns [n0, n1) asked for: whole matrices, ragged last panels, ranges
+  // starting on a panel inside the matrix (n0 = 32 is a panel start at every ISA's width),
+  // and K past each ISA's packing depth (256 or 384), which splits the sum over k blocks.
+  const cases: [number, number, number, number][] = [
+    [1, 1, 0, 1], [3, 3, 0, 3], [17, 1, 0, 17], [16, 16, 0, 16], [15, 17, 0, 15], [257, 257, 0, 257],
+    [1024, 256, 0, 1024], [1000, 33, 32, 1000], [96, 400, 32, 70], [64, 1000, 32, 64], [40, 5, 32, 40], [64, 8, 32, 32],
+  ];
+  for (const [N, K, n0, n1] of cases) {
     for (const beta of [0, 1] as const) {
-      for (const [nx, pad] of [[1, 0], [1, 5], [3, 2]] as const) {
-        it(`M=${M} K=${K} nx=${nx} ld=+${pad} beta=${beta} matches the float64 reference`, () => {
-          const next = mulberry32(M * 7919 + K * 31 + beta * 3 + pad + nx * 101);
-          const ldr = K + pad, ldx = K + pad, ldy = M + pad;
-          const R = Float32Array.from(uniformF32(next, M * ldr));
-          const x = Float32Array.from(uniformF32(next, nx * ldx));
-          const y0 = Float32Array.from(uniformF32(next, nx * ldy));
+      for (const pad of [0, 5]) {
+        it(`N=${N} K=${K} columns [${n0}, ${n1}) ldr=K+${pad} beta=${beta} matches the float64 reference`, () => {
+          const next = mulberry32(N * 7919 + K * 31 + beta * 3 + pad + n0 * 101);
+          const ldr = K + pad;
+          const R = Float32Array.from(uniformF32(next, N * ldr));
+          const x = Float32Array.from(uniformF32(next, K));
+          const y0 = Float32Array.from(uniformF32(next, n1 - n0));
           const fast = y0.slice();
           const slow = y0.slice();
-          native.gemv({ M, K, R, ldr, nx, x, ldx, beta, y: fast, ldy });
-          native.gemv({ M, K, R, ldr, nx, x, ldx, beta, y: slow, ldy, reference: true });
+          native.gemv({ N, K, R, ldr, x, n0, n1, beta, y: fast });
+          native.gemv({ N, K, R, ldr, x, n0, n1, beta, y: slow, reference: true });
           let worst = 0;
           for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i]! - slow[i]!) / (Math.sqrt(K) + Math.abs(slow[i]!)));
           expect(worst).toBeLessThan(1e-6);
@@ -33,8 +39,13 @@ describe('gemv', () => {
 
   it('overwrites y when beta is 0, so NaN in y does not leak into the result', () => {
     const y = new Float32Array([NaN, NaN, NaN]);
-    native.gemv({ M: 3, K: 2, R: new Float32Array([1, 2, 3, 4, 5, 6]), ldr: 2, nx: 1, x: new Float32Array([1, 1]), ldx: 2, beta: 0, y, ldy: 3 });
+    native.gemv({ N: 3, K: 2, R: new Float32Array([1, 2, 3, 4, 5, 6]), ldr: 2, x: new Float32Array([1, 1]), n0: 0, n1: 3, beta: 0, y });
     expect(Array.from(y)).toEqual([3, 7, 11]);
+  });
+
+  it('rejects a column range that does not start on a panel', () => {
+    const args = { N: 64, K: 2, R: new Float32Array(128), ldr: 2, x: new Float32Array(2), n0: 3, n1: 10, beta: 0 as const, y: new Float32Array(7) };
+    expect(() => native.gemv(args)).toThrow(/gemv_packed: n0 must be a multiple of the panel width \d+, got 3/);
   });
 });
 
@@ -57,7 +68,7 @@ describe('small-batch recurrent steps agree with the batched path', () => {
   const T = 5, I = 6, B = 7;
   const cases: [keyof typeof G, boolean][] = [['rnn', false], ['lstm', false], ['gru', false], ['gru', true]];
   for (const [cell, lbr] of cases) {
-    for (const H of [1, 3, 257]) {
+    for (const H of [1, 3, 257, 400]) {
       for (const direction of ['forward', 'bidirectional'] as const) {
         it(`${cell}${lbr ? ' lbr' : ''} H=${H} ${direction}, B=1 and B=2 vs rows of B=7`, () => {
           const D = direction === 'bidirectional' ? 2 : 1;

@@ -84,11 +84,12 @@ struct CellDir {
                           // stable); 1: one thread, the products threaded over columns
   const PackedB* rt[2];   // forward: R^T packed (GRU: [0] z,r rows, [1] h rows)
   const PackedB* r[2];    // backward: R packed, same split
-  // Forward at B = 1: gemv set, R (this direction's [G*H, H]) is read in place by
-  // gemv_step, and each of `unit_parts` threads owns a range of hidden units, running both
-  // the products and the gate kernel for them, one pool call per step.
+  // Forward at B = 1: gemv set, and each of `unit_parts` threads owns a range of hidden
+  // units, running both the products and the gate kernel for them, one pool call per step.
+  // rt_gate[g] is gate g's R_g^T [H, H], packed once per sequence: every part streams its
+  // columns of each gate's panels in order, and keeps them in its own L2 across steps.
   bool gemv;
-  const float* R;
+  const PackedB* rt_gate[4];
   int unit_parts;
   const GateKernels* k;
 };
@@ -102,9 +103,9 @@ using RowPartFn = void (*)(const void* ctx, int64_t p, int64_t b0, int64_t b1);
 void run_row_parts(const CellDir& d, RowPartFn fn, const void* ctx);
 
 // Forward products of a small-batch step: for rows b < B, gates g < G and units j,
-//   y[b*ldy + g*H + j] = beta * y[...] + x[b*ldx : +H] . R[(row0 + g*H + j), :]
+//   y[b*ldy + g*H + j] = beta * y[...] + x[b*ldx : +H] . R_{gate+g}[j, :]
 struct GemvJob {
-  int64_t row0;
+  int64_t gate;
   int64_t G;
   const float* x;
   int64_t ldx;

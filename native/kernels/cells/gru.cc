@@ -76,14 +76,14 @@ void gru_step_forward(const CellDir& d, float* pre, float* aux, const GateArgs& 
     // h gate, so it takes two pool calls.
     const GemvJob zr{0, 2, a.h_in, H, 1.0f, pre, 3 * H};
     if (a.lbr) {
-      const GemvJob jobs[2] = {zr, {2 * H, 1, a.h_in, H, 0.0f, aux, H}};
+      const GemvJob jobs[2] = {zr, {2, 1, a.h_in, H, 0.0f, aux, H}};
       gemv_step(d, jobs, 2, d.k->gru_forward, a);
       return;
     }
     GateArgs reset = a;
     reset.aux_out = aux;
     gemv_step(d, &zr, 1, d.k->gru_reset, reset);
-    const GemvJob h{2 * H, 1, aux, H, 1.0f, pre + 2 * H, 3 * H};
+    const GemvJob h{2, 1, aux, H, 1.0f, pre + 2 * H, 3 * H};
     gemv_step(d, &h, 1, d.k->gru_forward, a);
     return;
   }

@@ -3,10 +3,10 @@
 // kernels for its own batch rows; rows never depend on each other within a step, and the
 // products are thin enough (~32 rows) that re-reading all of packed R per thread costs far
 // less L2/L3 bandwidth than the FMAs take.
-// Small-batch forward steps (gemv_step): the product is a few GEMVs that stream R once, so
+// Small-batch forward steps (gemv_step): the product is a few GEMVs that stream R^T once, so
 // threads split the hidden units instead. Each part owns all gates of its units, applies
-// the gate kernel to what it just computed while that is in cache, and keeps its slice of
-// R in its own L2 from step to step.
+// the gate kernel to what it just computed while that is in cache, and keeps its panels of
+// each gate's packed R_g^T in its own L2 from step to step.
 #include <algorithm>
 #include <cstdint>
 
@@ -16,9 +16,6 @@
 
 namespace loom {
 namespace cells {
-
-// Parts own whole multiples of this many units, so their rows of R start on full vectors.
-constexpr int64_t kUnitBlock = 16;
 
 void run_row_parts(const CellDir& d, RowPartFn fn, const void* ctx) {
   // One captured pointer keeps the std::function in its small buffer: no heap per step.
@@ -48,17 +45,20 @@ void gemv_step(const CellDir& d, const GemvJob* jobs, int njobs, GateKernel kern
   parallel_for(d.unit_parts, 1, [&job](int64_t p0, int64_t p1) {
     const CellDir& d = *job.d;
     const int64_t H = d.H, parts = d.unit_parts;
-    const int64_t blocks = (H + kUnitBlock - 1) / kUnitBlock;
+    // Parts own whole panels, so each part's columns start a panel of every gate.
+    const int64_t unit = d.rt_gate[0]->panel_width();
+    const int64_t blocks = (H + unit - 1) / unit;
     for (int64_t p = p0; p < p1; ++p) {
-      const int64_t j0 = std::min(H, blocks * p / parts * kUnitBlock);
-      const int64_t j1 = std::min(H, blocks * (p + 1) / parts * kUnitBlock);
+      const int64_t j0 = std::min(H, blocks * p / parts * unit);
+      const int64_t j1 = std::min(H, blocks * (p + 1) / parts * unit);
       if (j0 == j1) continue;
       for (int i = 0; i < job.njobs; ++i) {
         const GemvJob& g = job.jobs[i];
         for (int64_t gate = 0; gate < g.G; ++gate) {
-          // y[:, gate*H + j0 : j1] (+)= x[B, H] @ R[row0 + gate*H + j0 : j1, :]^T
-          gemv(j1 - j0, H, d.R + (g.row0 + gate * H + j0) * H, H, d.B, g.x, g.ldx, g.beta,
-               g.y + gate * H + j0, g.ldy);
+          // y[b, gate*H + j0 : j1] (+)= x[b, H] @ R_gate^T[:, j0 : j1]
+          const PackedB& rt = *d.rt_gate[g.gate + gate];
+          for (int64_t b = 0; b < d.B; ++b)
+            gemv_packed(g.x + b * g.ldx, rt, j0, j1, g.beta, g.y + b * g.ldy + gate * H + j0);
         }
       }
       GateArgs part = *job.a;

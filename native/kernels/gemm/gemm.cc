@@ -312,6 +312,7 @@ PackedB::~PackedB() = default;
 
 int64_t PackedB::K() const { return impl_->K; }
 int64_t PackedB::N() const { return impl_->N; }
+int64_t PackedB::panel_width() const { return impl_->uk->nr; }
 
 void sgemm_packed(bool trans_a, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                   int64_t lda, const PackedB& B, float beta, float* C, int64_t ldc) {
@@ -360,11 +361,21 @@ void sgemm_reference(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K
 
 namespace loom {
 
-void gemv(int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx, const float* x,
-          int64_t ldx, float beta, float* y, int64_t ldy) {
-  // nx x ([M, K] x [K]) -> [nx, M]
-  if (M <= 0 || nx <= 0) return;
-  gemm::active_micro_kernel().gemv(M, K, R, ldr, nx, x, ldx, beta, y, ldy);
+void gemv_packed(const float* x, const PackedB& B, int64_t n0, int64_t n1, float beta,
+                 float* y) {
+  // [K] x packed [K, n0:n1] -> [n1 - n0]
+  const char* fn = "gemv_packed";
+  const int64_t nr = B.panel_width();
+  if (n0 < 0 || n0 > n1 || n1 > B.N())
+    invalid(fn, "columns [n0, n1) must lie in [0, N=" + std::to_string(B.N()) + "], got [" +
+                    std::to_string(n0) + ", " + std::to_string(n1) + ")");
+  if (n0 % nr != 0)
+    invalid(fn, "n0 must be a multiple of the panel width " + std::to_string(nr) + ", got " +
+                    std::to_string(n0));
+  check_ptr(fn, "x", x, B.K());
+  check_ptr(fn, "y", y, n1 - n0);
+  const PackedB::Impl& p = B.impl();
+  p.uk->gemv_packed(x, p.K, p.kc, p.data, p.panels, p.N, n0, n1, beta, y);
 }
 
 void gemv_reference(int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx,
