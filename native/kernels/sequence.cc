@@ -175,7 +175,9 @@ struct Dir {
   std::vector<float> bias;         // [GH] Wb + Rb as the gate kernels add it; empty: no Bias
   std::unique_ptr<PackedB> rt[2];  // forward: R^T (GRU: z,r rows and h rows)
   std::unique_ptr<PackedB> r[2];   // backward: R, same split
-  std::unique_ptr<PackedB> rt_gate[4];  // forward, unit-split steps: R_g^T per gate
+  // Forward, unit-split steps: [part * G + g] part's columns of R_g^T (CellDir::rt_units).
+  std::vector<std::unique_ptr<PackedB>> rt_units_owned;
+  std::vector<const PackedB*> rt_units;
   CellDir cell{};
   GateArgs base{};
 };
@@ -205,9 +207,24 @@ void init_dir(Dir& dir, const RecurrentDesc& desc, int d, const float* W, const 
     }
   }
   const bool gemv = desc.B <= kGemvMaxBatch;
+  const int threads = num_threads();
+  const int unit_parts = desc.B * GH * H >= kParallelGemvFma ? threads : 1;
   if (packs_fwd && gemv) {
-    for (int64_t g = 0; g < gate_count(desc.cell); ++g)
-      dir.rt_gate[g] = std::make_unique<PackedB>(true, H, H, dir.R + g * H * H, H);
+    const int64_t G = gate_count(desc.cell);
+    dir.rt_units_owned.resize(static_cast<size_t>(unit_parts * G));
+    dir.rt_units.resize(static_cast<size_t>(unit_parts * G));
+    // Each part packs its own columns, on the thread that will read them every step (the
+    // pool gives a repeated job's chunk p to the same thread).
+    parallel_for(unit_parts, 1, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        const auto [j0, j1] = cells::unit_range(H, unit_parts, p);
+        for (int64_t g = 0; g < G; ++g) {
+          auto& rt = dir.rt_units_owned[p * G + g];
+          if (j1 > j0) rt = std::make_unique<PackedB>(true, H, j1 - j0, dir.R + (g * H + j0) * H, H);
+          dir.rt_units[p * G + g] = rt.get();
+        }
+      }
+    });
   }
   if (packs_fwd && !gemv) {
     if (gru) {
@@ -227,12 +244,12 @@ void init_dir(Dir& dir, const RecurrentDesc& desc, int d, const float* W, const 
   }
   dir.cell.B = desc.B;
   dir.cell.H = H;
-  const int threads = num_threads();
   dir.cell.row_parts =
       desc.B * GH >= kParallelGateElems ? static_cast<int>(std::min<int64_t>(threads, desc.B)) : 1;
   dir.cell.gemv = gemv;
-  dir.cell.unit_parts = desc.B * GH * H >= kParallelGemvFma ? threads : 1;
-  for (int g = 0; g < 4; ++g) dir.cell.rt_gate[g] = dir.rt_gate[g].get();
+  dir.cell.G = gate_count(desc.cell);
+  dir.cell.rt_units = dir.rt_units.data();
+  dir.cell.unit_parts = unit_parts;
   for (int i = 0; i < 2; ++i) {
     dir.cell.rt[i] = dir.rt[i].get();
     dir.cell.r[i] = dir.r[i].get();

@@ -85,11 +85,13 @@ struct CellDir {
   const PackedB* rt[2];   // forward: R^T packed (GRU: [0] z,r rows, [1] h rows)
   const PackedB* r[2];    // backward: R packed, same split
   // Forward at B = 1: gemv set, and each of `unit_parts` threads owns a range of hidden
-  // units, running both the products and the gate kernel for them, one pool call per step.
-  // rt_gate[g] is gate g's R_g^T [H, H], packed once per sequence: every part streams its
-  // columns of each gate's panels in order, and keeps them in its own L2 across steps.
+  // units (unit_range), running both the products and the gate kernel for them, one pool
+  // call per step. rt_units[p * G + g] is part p's columns of gate g's R_g^T [H, H], packed
+  // once per sequence by the thread that reads it: it streams its panels in order and
+  // keeps them in its own L2 across steps.
   bool gemv;
-  const PackedB* rt_gate[4];
+  int64_t G;
+  const PackedB* const* rt_units;
   int unit_parts;
   const GateKernels* k;
 };
@@ -101,6 +103,12 @@ using RowPartFn = void (*)(const void* ctx, int64_t p, int64_t b0, int64_t b1);
 // Runs fn for every row part, one part per thread, in one pool call; with one part the
 // products inside fn are free to use the pool themselves.
 void run_row_parts(const CellDir& d, RowPartFn fn, const void* ctx);
+
+struct UnitRange {
+  int64_t j0, j1;
+};
+// Hidden units [j0, j1) of part p of `parts`: whole panels of packed_panel_width() units.
+UnitRange unit_range(int64_t H, int parts, int64_t p);
 
 // Forward products of a small-batch step: for rows b < B, gates g < G and units j,
 //   y[b*ldy + g*H + j] = beta * y[...] + x[b*ldx : +H] . R_{gate+g}[j, :]

@@ -17,6 +17,13 @@
 namespace loom {
 namespace cells {
 
+UnitRange unit_range(int64_t H, int parts, int64_t p) {
+  // Whole panels, so each part's columns of every gate start a panel.
+  const int64_t unit = packed_panel_width();
+  const int64_t blocks = (H + unit - 1) / unit;
+  return {std::min(H, blocks * p / parts * unit), std::min(H, blocks * (p + 1) / parts * unit)};
+}
+
 void run_row_parts(const CellDir& d, RowPartFn fn, const void* ctx) {
   // One captured pointer keeps the std::function in its small buffer: no heap per step.
   struct Job {
@@ -45,20 +52,16 @@ void gemv_step(const CellDir& d, const GemvJob* jobs, int njobs, GateKernel kern
   parallel_for(d.unit_parts, 1, [&job](int64_t p0, int64_t p1) {
     const CellDir& d = *job.d;
     const int64_t H = d.H, parts = d.unit_parts;
-    // Parts own whole panels, so each part's columns start a panel of every gate.
-    const int64_t unit = d.rt_gate[0]->panel_width();
-    const int64_t blocks = (H + unit - 1) / unit;
     for (int64_t p = p0; p < p1; ++p) {
-      const int64_t j0 = std::min(H, blocks * p / parts * unit);
-      const int64_t j1 = std::min(H, blocks * (p + 1) / parts * unit);
+      const auto [j0, j1] = unit_range(H, parts, p);
       if (j0 == j1) continue;
       for (int i = 0; i < job.njobs; ++i) {
         const GemvJob& g = job.jobs[i];
         for (int64_t gate = 0; gate < g.G; ++gate) {
           // y[b, gate*H + j0 : j1] (+)= x[b, H] @ R_gate^T[:, j0 : j1]
-          const PackedB& rt = *d.rt_gate[g.gate + gate];
+          const PackedB& rt = *d.rt_units[p * d.G + g.gate + gate];
           for (int64_t b = 0; b < d.B; ++b)
-            gemv_packed(g.x + b * g.ldx, rt, j0, j1, g.beta, g.y + b * g.ldy + gate * H + j0);
+            gemv_packed(g.x + b * g.ldx, rt, 0, j1 - j0, g.beta, g.y + b * g.ldy + gate * H + j0);
         }
       }
       GateArgs part = *job.a;

@@ -313,6 +313,7 @@ PackedB::~PackedB() = default;
 int64_t PackedB::K() const { return impl_->K; }
 int64_t PackedB::N() const { return impl_->N; }
 int64_t PackedB::panel_width() const { return impl_->uk->nr; }
+int64_t packed_panel_width() { return gemm::active_micro_kernel().nr; }
 
 void sgemm_packed(bool trans_a, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                   int64_t lda, const PackedB& B, float beta, float* C, int64_t ldc) {

@@ -30,6 +30,9 @@ class PackedB {
   std::unique_ptr<Impl> impl_;
 };
 
+// Width of the panels PackedB packs into for the active kernel (its nr).
+int64_t packed_panel_width();
+
 void sgemm_packed(bool trans_a, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
                   int64_t lda, const PackedB& B, float beta, float* C, int64_t ldc);
 
