@@ -63,9 +63,10 @@ namespace {
 using cells::CellDir;
 using cells::GateArgs;
 
-// Rows of the input projection done per sgemm when the projection is scratch (inference,
-// checkpointed training): big enough for full GEMM speed, small enough to stay in cache.
-constexpr int64_t kProjectionRows = 2048;
+// Rows of the input projection done per sgemm: big enough for full GEMM speed, small enough
+// that the steps read it from L2 (at B = 64, H = 256: 512 rows, 2 MB, beat 2048 rows by 7%
+// in inference and 3% in training, and one sgemm over all T by more).
+constexpr int64_t kProjectionRows = 512;
 // Below this many gate elements per step a second thread costs more than the kernel.
 constexpr int64_t kParallelGateElems = 16 * 1024;
 // Up to this batch the forward step runs as GEMVs over each gate's packed R_g^T
