@@ -55,14 +55,23 @@ void gemv_step(const CellDir& d, const GemvJob* jobs, int njobs, GateKernel kern
     for (int64_t p = p0; p < p1; ++p) {
       const auto [j0, j1] = unit_range(H, parts, p);
       if (j0 == j1) continue;
-      for (int i = 0; i < job.njobs; ++i) {
+      // Panels in one order on even steps and the reverse on odd ones: when a part's panels
+      // outgrow its L2, each step then starts on those the last step left there (LSTM
+      // H = 512, 2 MiB per part: -18%; no change while they fit).
+      const int64_t nr = packed_panel_width(), panels = (j1 - j0 + nr - 1) / nr;
+      int64_t units = 0;
+      for (int i = 0; i < job.njobs; ++i) units += job.jobs[i].G * panels;
+      const bool back = (job.a->t & 1) != 0;
+      for (int64_t u = 0; u < units; ++u) {
+        int64_t v = back ? units - 1 - u : u;
+        int i = 0;
+        while (v >= job.jobs[i].G * panels) v -= job.jobs[i++].G * panels;
         const GemvJob& g = job.jobs[i];
-        for (int64_t gate = 0; gate < g.G; ++gate) {
-          // y[b, gate*H + j0 : j1] (+)= x[b, H] @ R_gate^T[:, j0 : j1]
-          const PackedB& rt = *d.rt_units[p * d.G + g.gate + gate];
-          for (int64_t b = 0; b < d.B; ++b)
-            gemv_packed(g.x + b * g.ldx, rt, 0, j1 - j0, g.beta, g.y + b * g.ldy + gate * H + j0);
-        }
+        const int64_t gate = v / panels, c0 = v % panels * nr, c1 = std::min(j1 - j0, c0 + nr);
+        // y[b, gate*H + j0 + c0 : c1] (+)= x[b, H] @ R_gate^T[:, j0 + c0 : c1]
+        const PackedB& rt = *d.rt_units[p * d.G + g.gate + gate];
+        for (int64_t b = 0; b < d.B; ++b)
+          gemv_packed(g.x + b * g.ldx, rt, c0, c1, g.beta, g.y + b * g.ldy + gate * H + j0 + c0);
       }
       GateArgs part = *job.a;
       part.j0 = j0;
