@@ -24,9 +24,10 @@
 //   k > 0:  ckpt_h [S, B, H] | ckpt_c [S, B, H] (LSTM), S = ceil(T / k): the state entering
 //           processing steps 0, k, 2k, ...; backward re-runs each segment's forward into a
 //           k-step workspace of the k = 0 layout.
-// Backward walks segments (one for k = 0) in reverse; per step the gate-backward kernel and
-// dh += dA R; per segment dW += dA^T X, dR += dA^T hprev, dX += dA W and the bias sums, as
-// GEMMs over all of the segment's steps.
+// Backward walks segments (one for k = 0) in reverse; per step the gate-backward kernel,
+// which also sums dA into the bias gradient while dA is in cache, and dh += dA R; per
+// segment dW += dA^T X, dR += dA^T hprev and dX += dA W, as GEMMs over all of the
+// segment's steps.
 #include "sequence.h"
 
 #include <algorithm>
@@ -471,40 +472,16 @@ struct BackwardBuffers {
   float* dc = nullptr;
   float* daux_step = nullptr; // GRU lbr=0: per-step d(r.hprev)
   float* dp_parts = nullptr;  // LSTM: [row_parts, 3H]
+  float* db_parts = nullptr;  // [row_parts, 2 * db_width]: GateArgs::db_parts
   float* da = nullptr;        // [L, B, GH]
   float* daux = nullptr;      // GRU lbr=1: [L, B, H]
   Steps seg;                  // k > 0: recomputed segment, k = 0 layout
   State state;                // k > 0: recompute scratch
 };
 
-// out[c] = sum of a[r * lda + c] over rows r < rows, for c < cols: the bias gradients.
-// Threads split the columns and read their part of each row in order, once; a GEMM with a
-// row of ones would copy all of dA into packed panels first. Rows are summed in blocks
-// into a partial, which keeps float32 rounding as small as the GEMM's depth blocking.
-void column_sums(const float* a, int64_t rows, int64_t cols, int64_t lda, float* out) {
-  constexpr int64_t kCols = 512, kRows = 256;
-  parallel_for(cols, 64, [=](int64_t c0, int64_t c1) {
-    float part[kCols];
-    for (int64_t cb = c0; cb < c1; cb += kCols) {
-      const int64_t n = std::min(kCols, c1 - cb);
-      float* o = out + cb;
-      std::fill(o, o + n, 0.0f);
-      for (int64_t rb = 0; rb < rows; rb += kRows) {
-        std::fill(part, part + n, 0.0f);
-        for (int64_t r = rb; r < std::min(rows, rb + kRows); ++r) {
-          const float* row = a + r * lda + cb;
-          for (int64_t c = 0; c < n; ++c) part[c] += row[c];
-        }
-        for (int64_t c = 0; c < n; ++c) o[c] += part[c];
-      }
-    }
-  });
-}
-
 // Gradients of the weights and inputs from one segment's dA: rows = L*B starting at time t_lo.
 void weight_grads(const RecurrentDesc& desc, const Dir& dir, const RecurrentBackwardArgs& args,
-                  const StepsView& st, int64_t L, const float* da, const float* daux,
-                  float* colsum) {
+                  const StepsView& st, int64_t L, const float* da, const float* daux) {
   const int64_t B = desc.B, I = desc.I, H = desc.H, G = gate_count(desc.cell), GH = G * H;
   const int64_t rows = L * B, d = dir.d;
   const float* X = args.X + st.t_lo * B * I;
@@ -523,18 +500,13 @@ void weight_grads(const RecurrentDesc& desc, const Dir& dir, const RecurrentBack
       sgemm(true, false, GH, H, rows, 1.0f, da, GH, st.hprev, H, 1.0f, dR, H);
     }
   }
-  if (args.dBias) {
-    column_sums(da, rows, GH, GH, colsum);
-    float* dwb = args.dBias + d * 2 * GH;
-    float* drb = dwb + GH;
-    for (int64_t j = 0; j < GH; ++j) dwb[j] += colsum[j];
-    const bool lbr = desc.cell == Cell::GRU && desc.linear_before_reset;
-    for (int64_t j = 0; j < (lbr ? 2 * H : GH); ++j) drb[j] += colsum[j];
-    if (lbr) {
-      column_sums(daux, rows, H, H, colsum);
-      for (int64_t j = 0; j < H; ++j) drb[2 * H + j] += colsum[j];
-    }
-  }
+}
+
+// Floats of a row part's bias-gradient total: one per gate column, and for GRU lbr=1 one
+// per hidden unit for Rbh (GateArgs::db).
+int64_t bias_grad_width(const RecurrentDesc& desc) {
+  const bool lbr = desc.cell == Cell::GRU && desc.linear_before_reset;
+  return (gate_count(desc.cell) + (lbr ? 1 : 0)) * desc.H;
 }
 
 // Backward over processing steps [p0, p1) of one direction, in reverse, from st.
@@ -557,6 +529,8 @@ void backward_steps(const RecurrentDesc& desc, const Dir& dir, const RecurrentBa
     a.dc = w.dc;
     a.da = w.da + slot * B * GH;
     a.daux = lbr ? w.daux + slot * BH : w.daux_step;
+    a.db_parts = w.db_parts;
+    a.db_width = bias_grad_width(desc);
     switch (desc.cell) {
       case Cell::RNN: cells::rnn_step_backward(dir.cell, a); break;
       case Cell::LSTM: cells::lstm_step_backward(dir.cell, a, w.dp_parts); break;
@@ -586,15 +560,16 @@ void recurrent_backward(const RecurrentDesc& desc, const RecurrentBackwardArgs& 
   for (int d = 0; d < D; ++d)
     init_dir(dirs[d], desc, d, args.W, args.R, args.Bias, args.P, args.seq_lens, k > 0, true);
   const int64_t parts = dirs[0].cell.row_parts;
+  const int64_t dbw = bias_grad_width(desc);
 
   const size_t per_dir = static_cast<size_t>(
-      BH * (lstm ? 2 : 1) + (gru ? BH : 0) + (lstm ? parts * 3 * H : 0) + L * B * GH +
+      BH * (lstm ? 2 : 1) + (gru ? BH : 0) + (lstm ? parts * 3 * H : 0) + parts * 2 * dbw +
+      L * B * GH +
       (lbr ? L * BH : 0) +
       (k > 0 ? L * B * GH + L * BH * (1 + (lstm || gru ? 1 : 0)) + 2 * BH * (lstm ? 2 : 1) +
                    (gru ? BH : 0)
              : 0));
-  Arena arena(per_dir * D + static_cast<size_t>(GH));
-  float* colsum = arena.take(GH);
+  Arena arena(per_dir * D);
   std::vector<BackwardBuffers> bufs(static_cast<size_t>(D));
   for (int d = 0; d < D; ++d) {
     BackwardBuffers& w = bufs[d];
@@ -609,6 +584,10 @@ void recurrent_backward(const RecurrentDesc& desc, const RecurrentBackwardArgs& 
         w.dp_parts = arena.take(parts * 3 * H);
         std::memset(w.dp_parts, 0, static_cast<size_t>(parts * 3 * H) * sizeof(float));
       }
+    }
+    if (args.dBias) {
+      w.db_parts = arena.take(parts * 2 * dbw);
+      std::memset(w.db_parts, 0, static_cast<size_t>(parts * 2 * dbw) * sizeof(float));
     }
     if (gru) w.daux_step = arena.take(BH);
     w.da = arena.take(L * B * GH);
@@ -642,7 +621,7 @@ void recurrent_backward(const RecurrentDesc& desc, const RecurrentBackwardArgs& 
       backward_steps(desc, dirs[d], args, 0, T, reserve_steps(d), bufs[d]);
     });
     for (int d = 0; d < D; ++d)
-      weight_grads(desc, dirs[d], args, reserve_steps(d), T, bufs[d].da, bufs[d].daux, colsum);
+      weight_grads(desc, dirs[d], args, reserve_steps(d), T, bufs[d].da, bufs[d].daux);
   } else {
     for (int d = 0; d < D; ++d) {
       const Dir& dir = dirs[d];
@@ -657,7 +636,7 @@ void recurrent_backward(const RecurrentDesc& desc, const RecurrentBackwardArgs& 
         s.c = lstm ? res + (S + j) * BH : nullptr;
         forward_steps(desc, dir, args.X, p0, p1, st, s, Outputs{});
         backward_steps(desc, dir, args, p0, p1, view(st), w);
-        weight_grads(desc, dir, args, view(st), p1 - p0, w.da, w.daux, colsum);
+        weight_grads(desc, dir, args, view(st), p1 - p0, w.da, w.daux);
       }
     }
   }
@@ -676,6 +655,17 @@ void recurrent_backward(const RecurrentDesc& desc, const RecurrentBackwardArgs& 
       float* dst = args.dP + d * 3 * H;
       for (int64_t p = 0; p < parts; ++p)
         for (int64_t j = 0; j < 3 * H; ++j) dst[j] += w.dp_parts[p * 3 * H + j];
+    }
+    if (w.db_parts) {
+      // Wb gets every gate column; Rb the same, except GRU lbr=1's Rbh, which r multiplies.
+      float* dwb = args.dBias + d * 2 * GH;
+      float* drb = dwb + GH;
+      for (int64_t p = 0; p < parts; ++p) {
+        const float* total = w.db_parts + 2 * p * dbw;
+        for (int64_t j = 0; j < GH; ++j) dwb[j] += total[j];
+        for (int64_t j = 0; j < (lbr ? 2 * H : GH); ++j) drb[j] += total[j];
+        for (int64_t j = 0; j < (lbr ? H : 0); ++j) drb[2 * H + j] += total[GH + j];
+      }
     }
   }
 }

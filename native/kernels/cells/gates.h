@@ -54,6 +54,13 @@ struct GateArgs {
   float* da;              // [B, G*H] gradient w.r.t. pre (zeros on inactive rows)
   float* daux;            // GRU: lbr=1 out, grad w.r.t. aux; lbr=0 in, grad w.r.t. r.h_in
   float* dp;              // LSTM: [3H] peephole gradient, += over rows [b0, b1); nullable
+  // Bias gradient, += over rows [b0, b1), nullable: da summed per gate column [G*H], then
+  // for GRU lbr=1 daux [H] (the gradient of Rbh, which r multiplies).
+  float* db;
+  // Per row part p: [2 * db_width] floats, its running total, then the partial that db
+  // points at for one step (bias_part_begin / bias_part_end). Null: no bias gradient.
+  float* db_parts;
+  int64_t db_width;
 };
 
 using GateKernel = void (*)(const GateArgs& a, int64_t b0, int64_t b1);
@@ -132,6 +139,13 @@ void gemv_step(const CellDir& d, const GemvJob* jobs, int njobs, GateKernel kern
 void rnn_step_forward(const CellDir& d, float* pre, const GateArgs& a);
 void lstm_step_forward(const CellDir& d, float* pre, const GateArgs& a);
 void gru_step_forward(const CellDir& d, float* pre, float* aux, const GateArgs& a);
+
+// A row part's bias partial for one step: zeroed, or null when a.db_parts is. The part adds
+// it into its total once the step's gate kernels are done, so each total sums per-step
+// partials of B / parts rows: float32 rounding stays that of two short sums, not one
+// over all T * B / parts rows.
+float* bias_part_begin(const GateArgs& a, int64_t p);
+void bias_part_end(const GateArgs& a, int64_t p);
 
 // Backward step: gate kernel, then dh += da R. dp_parts: LSTM [row_parts, 3H] peephole
 // accumulators, or null when dP is not wanted.

@@ -23,6 +23,7 @@ constexpr int64_t kChunk = 64;
 inline bool active(const GateArgs& a, int64_t b) { return !a.lens || a.t < a.lens[b]; }
 
 inline const float* at(const float* p, int64_t offset) { return p ? p + offset : nullptr; }
+inline float* at(float* p, int64_t offset) { return p ? p + offset : nullptr; }
 
 // out = pre (+ bias) (+ p * c), clipped to [-clip, clip] when clip > 0.
 inline void preact(const float* __restrict pre, const float* __restrict bias,
@@ -64,6 +65,12 @@ inline void copy_row(const float* src, float* dst, int64_t n) {
 }
 inline void zero_row(float* dst, int64_t n) {
   if (dst) std::memset(dst, 0, static_cast<size_t>(n) * sizeof(float));
+}
+
+// acc[i] += x[i] when acc is set: a row's share of the bias gradient.
+inline void add_row(float* __restrict acc, const float* __restrict x, int64_t n) {
+  if (!acc) return;
+  for (int64_t i = 0; i < n; ++i) acc[i] += x[i];
 }
 
 inline void add_product(float* __restrict acc, const float* __restrict x,
@@ -121,6 +128,7 @@ void rnn_backward(const GateArgs& a, int64_t b0, int64_t b1) {
       } else {
         for (int64_t i = 0; i < n; ++i) da[j + i] = dhj[i] * d[i];
       }
+      add_row(at(a.db, j), da + j, n);
       for (int64_t i = 0; i < n; ++i) dhj[i] = 0.0f;
     }
   }
@@ -230,6 +238,10 @@ void lstm_backward(const GateArgs& a, int64_t b0, int64_t b1) {
         }
       }
       for (int64_t i = 0; i < n; ++i) dac[i] = dC[i] * gi[i] * dgc[i];
+      add_row(at(a.db, j), dai, n);
+      add_row(at(a.db, H + j), dao, n);
+      add_row(at(a.db, 2 * H + j), daf, n);
+      add_row(at(a.db, 3 * H + j), dac, n);
       if (P) {
         const float* pi = P + j;
         const float* pf = P + 2 * H + j;
@@ -354,6 +366,8 @@ void gru_backward(const GateArgs& a, int64_t b0, int64_t b1) {
       for (int64_t i = 0; i < n; ++i) daz[i] = dH[i] * (hpj[i] - hn[i]) * dz[i];
       for (int64_t i = 0; i < n; ++i) dah[i] = dH[i] * (1.0f - z[i]) * dhn[i];
       for (int64_t i = 0; i < n; ++i) dhj[i] = dH[i] * z[i];
+      add_row(at(a.db, j), daz, n);
+      add_row(at(a.db, 2 * H + j), dah, n);
       if (a.lbr) {
         const float* auxj = aux + j;
         float* dar = da + H + j;
@@ -364,6 +378,8 @@ void gru_backward(const GateArgs& a, int64_t b0, int64_t b1) {
           for (int64_t i = 0; i < n; ++i) dar[i] = dah[i] * auxj[i] * dr[i];
         }
         for (int64_t i = 0; i < n; ++i) dauxj[i] = dah[i] * r[i];
+        add_row(at(a.db, H + j), dar, n);
+        add_row(at(a.db, 3 * H + j), dauxj, n);
       }
     }
   }
@@ -386,6 +402,7 @@ void gru_backward_reset(const GateArgs& a, int64_t b0, int64_t b1) {
         dar[j + i] = g[j + i] * hp[j + i] * dr[i];
         dh[j + i] += g[j + i] * r[i];
       }
+      add_row(at(a.db, H + j), dar + j, n);
     }
   }
 }

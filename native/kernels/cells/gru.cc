@@ -46,10 +46,11 @@ void forward_rows(const void* ctx, int64_t, int64_t b0, int64_t b1) {
   d.k->gru_forward(a, b0, b1);
 }
 
-void backward_rows(const void* ctx, int64_t, int64_t b0, int64_t b1) {
+void backward_rows(const void* ctx, int64_t p, int64_t b0, int64_t b1) {
   const Step& s = *static_cast<const Step*>(ctx);
   const CellDir& d = *s.d;
-  const GateArgs& a = *s.a;
+  GateArgs a = *s.a;
+  a.db = bias_part_begin(a, p);
   const int64_t H = d.H, m = b1 - b0;
   const float* da = a.da + b0 * 3 * H;
   float* daux = a.daux + b0 * H;
@@ -65,6 +66,7 @@ void backward_rows(const void* ctx, int64_t, int64_t b0, int64_t b1) {
     d.k->gru_backward_reset(a, b0, b1);
     sgemm_packed(false, m, H, 2 * H, 1.0f, da, 3 * H, *d.r[0], 1.0f, dh, H);
   }
+  bias_part_end(a, p);
 }
 
 }  // namespace

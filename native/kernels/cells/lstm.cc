@@ -34,7 +34,9 @@ void backward_rows(const void* ctx, int64_t p, int64_t b0, int64_t b1) {
   // Each part of the batch owns a peephole accumulator; the caller sums them once at the end.
   GateArgs part = *s.a;
   part.dp = s.dp_parts ? s.dp_parts + p * 3 * H : nullptr;
+  part.db = bias_part_begin(part, p);
   s.d->k->lstm_backward(part, b0, b1);
+  bias_part_end(part, p);
   // dh[b0:b1, H] += da[b0:b1, 4H] @ R
   sgemm_packed(false, b1 - b0, H, 4 * H, 1.0f, s.a->da + b0 * 4 * H, 4 * H, *s.d->r[0], 1.0f,
                s.a->dh + b0 * H, H);

@@ -25,10 +25,13 @@ void forward_rows(const void* ctx, int64_t, int64_t b0, int64_t b1) {
   s.d->k->rnn_forward(*s.a, b0, b1);
 }
 
-void backward_rows(const void* ctx, int64_t, int64_t b0, int64_t b1) {
+void backward_rows(const void* ctx, int64_t p, int64_t b0, int64_t b1) {
   const Step& s = *static_cast<const Step*>(ctx);
   const int64_t H = s.d->H;
-  s.d->k->rnn_backward(*s.a, b0, b1);
+  GateArgs part = *s.a;
+  part.db = bias_part_begin(part, p);
+  s.d->k->rnn_backward(part, b0, b1);
+  bias_part_end(part, p);
   // dh[b0:b1, H] += da[b0:b1, H] @ R
   sgemm_packed(false, b1 - b0, H, H, 1.0f, s.a->da + b0 * H, H, *s.d->r[0], 1.0f,
                s.a->dh + b0 * H, H);

@@ -17,6 +17,20 @@
 namespace loom {
 namespace cells {
 
+float* bias_part_begin(const GateArgs& a, int64_t p) {
+  if (!a.db_parts) return nullptr;
+  float* partial = a.db_parts + (2 * p + 1) * a.db_width;
+  std::fill(partial, partial + a.db_width, 0.0f);
+  return partial;
+}
+
+void bias_part_end(const GateArgs& a, int64_t p) {
+  if (!a.db_parts) return;
+  float* total = a.db_parts + 2 * p * a.db_width;
+  const float* partial = total + a.db_width;
+  for (int64_t j = 0; j < a.db_width; ++j) total[j] += partial[j];
+}
+
 UnitRange unit_range(int64_t H, int parts, int64_t p) {
   // Whole panels, so each part's columns of every gate start a panel.
   const int64_t unit = packed_panel_width();
