@@ -354,8 +354,9 @@ export function recurrentBackward(saved: RecurrentSaved, grads: RecurrentGradien
 const released = new WeakSet<RecurrentSaved>();
 
 /**
- * Hands saved's reserve back for the next training forward of the same size to reuse, as
- * autograd does once backward has run (unless retainGraph). saved cannot be used again.
+ * Hands saved's reserve back for a later training forward to reuse (one needing between
+ * half and all of it), as autograd does once backward has run (unless retainGraph). saved
+ * cannot be used again.
  */
 export function releaseRecurrentSaved(saved: RecurrentSaved): void {
   if (!saved || typeof saved !== 'object' || !(saved.buffers?.reserve instanceof Float32Array)) {

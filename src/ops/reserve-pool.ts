@@ -1,33 +1,36 @@
 // Training reserves are tens of MB (an LSTM at T=100, B=64, H=256 keeps 39 MB). A fresh
 // typed array that size is zero pages that the kernel faults in and clears on first write:
 // measured 16 ms for 39 MB here, a quarter of that LSTM's whole training step. Reserves
-// that backward is done with come back here, and the next training forward of the same size
-// takes one instead. Forward writes every element of its reserve, so contents never leak
-// from one run into the next.
+// that backward is done with come back here, and the next training forward takes the
+// smallest idle one that is big enough and at most twice the size, so batches of varying
+// sequence length reuse them too. Forward writes every element of the part it uses, so
+// contents never leak from one run into the next.
 
 /** Idle bytes kept at most; the oldest idle reserves go first beyond it. */
 const MAX_IDLE_BYTES = 512 * 1024 * 1024;
 
-// Insertion order is age order: Map iterates oldest first.
-const idle = new Map<Float32Array, number>();
+// Whole buffers, oldest first (Map iterates in insertion order).
+const idle = new Map<ArrayBuffer, number>();
 let idleBytes = 0;
 
-/** A reserve of n floats, reused when one that size is idle. Contents are arbitrary. */
+/** A reserve of n floats, a view of an idle buffer when one fits. Contents are arbitrary. */
 export function takeReserve(n: number): Float32Array {
-  for (const a of idle.keys()) {
-    if (a.length !== n) continue;
-    idle.delete(a);
-    idleBytes -= a.byteLength;
-    return a;
+  let best: ArrayBuffer | null = null;
+  for (const [buffer, bytes] of idle) {
+    if (bytes >= 4 * n && bytes <= 8 * Math.max(n, 1) && (!best || bytes < best.byteLength)) best = buffer;
   }
-  return new Float32Array(n);
+  if (!best) return new Float32Array(n);
+  idle.delete(best);
+  idleBytes -= best.byteLength;
+  return new Float32Array(best, 0, n);
 }
 
-/** Hands a reserve back; the caller must not touch it again. */
+/** Hands a reserve (or a view from takeReserve) back; the caller must not touch it again. */
 export function giveReserve(a: Float32Array): void {
-  if (idle.has(a) || a.byteLength > MAX_IDLE_BYTES) return;
-  idle.set(a, a.byteLength);
-  idleBytes += a.byteLength;
+  const buffer = a.buffer as ArrayBuffer;
+  if (idle.has(buffer) || buffer.byteLength > MAX_IDLE_BYTES) return;
+  idle.set(buffer, buffer.byteLength);
+  idleBytes += buffer.byteLength;
   for (const [old, bytes] of idle) {
     if (idleBytes <= MAX_IDLE_BYTES) break;
     idle.delete(old);

@@ -14,23 +14,30 @@ afterEach(() => {
 });
 
 describe('reserve pool', () => {
-  it('hands back an idle reserve of the same length, and only that length', () => {
-    const a = new Float32Array(1000);
-    giveReserve(a);
-    expect(reservePoolBytes()).toBe(4000);
-    expect(takeReserve(999)).not.toBe(a);
-    expect(takeReserve(1000)).toBe(a);
+  it('hands back a view of the smallest idle buffer that holds n floats and at most 2n', () => {
+    const big = new Float32Array(1000), small = new Float32Array(600);
+    giveReserve(big);
+    giveReserve(small);
+    expect(reservePoolBytes()).toBe(6400);
+    const a = takeReserve(550);
+    expect(a.length).toBe(550);
+    expect(a.buffer).toBe(small.buffer);
+    expect(takeReserve(499).buffer).not.toBe(big.buffer); // 1000 > 2 * 499: too big to lend
+    const b = takeReserve(500);
+    expect(b.buffer).toBe(big.buffer);
     expect(reservePoolBytes()).toBe(0);
-    expect(takeReserve(1000)).not.toBe(a);
+    expect(takeReserve(500).buffer).not.toBe(big.buffer);
   });
 
-  it('keeps a reserve once however often it is given back', () => {
-    const a = new Float32Array(10);
-    giveReserve(a);
-    giveReserve(a);
+  it('takes back the whole buffer behind a view, once however often it is given back', () => {
+    const whole = new Float32Array(10);
+    giveReserve(whole);
+    const view = takeReserve(8);
+    giveReserve(view);
+    giveReserve(view);
     expect(reservePoolBytes()).toBe(40);
-    expect(takeReserve(10)).toBe(a);
-    expect(takeReserve(10)).not.toBe(a);
+    expect(takeReserve(10).buffer).toBe(whole.buffer);
+    expect(takeReserve(10).buffer).not.toBe(whole.buffer);
   });
 
   it('drops the oldest idle reserves beyond 512 MiB', () => {
@@ -40,10 +47,10 @@ describe('reserve pool', () => {
     giveReserve(first);
     for (const a of rest) giveReserve(a);
     expect(reservePoolBytes()).toBe(2 * 4 * n);
-    // Identity compared as booleans: a failing toBe would print 48M elements.
-    expect(takeReserve(n) === rest[0]).toBe(true);
-    expect(takeReserve(n) === rest[1]).toBe(true);
-    expect(takeReserve(n) === first).toBe(false);
+    // Buffers compared as booleans: a failing toBe would print 48M elements.
+    expect(takeReserve(n).buffer === rest[0]!.buffer).toBe(true);
+    expect(takeReserve(n).buffer === rest[1]!.buffer).toBe(true);
+    expect(takeReserve(n).buffer === first.buffer).toBe(false);
   });
 
   it('clearReservePool empties it and reports the bytes dropped', () => {
@@ -78,7 +85,7 @@ describe('recurrent training with a reused reserve', () => {
       releaseRecurrentSaved(fresh.saved!);
       reserve.fill(Number.NaN);
       const [reused, reusedGrads] = run();
-      expect(reused.saved!.buffers.reserve).toBe(reserve);
+      expect(reused.saved!.buffers.reserve.buffer).toBe(reserve.buffer);
       expect(reused.Y.data).toEqual(fresh.Y.data);
       expect(reused.Yh.data).toEqual(fresh.Yh.data);
       for (const key of Object.keys(freshGrads) as (keyof RecurrentInputGradients)[]) {
@@ -86,6 +93,27 @@ describe('recurrent training with a reused reserve', () => {
       }
     });
   }
+
+  it('a shorter sequence runs in a longer one\'s reserve (NaN-filled) with the same results', () => {
+    const spec = { cell: 'lstm' as const, bias: true, peepholes: true, lens: [4, 0, 3] };
+    const short = randomCase({ T: 4, B: 3, I: 3, H: 5, seed: 3, ...spec });
+    const long = randomCase({ T: 7, B: 3, I: 3, H: 5, seed: 4, ...spec, lens: [7, 2, 6] });
+    const run = () => {
+      const out = recurrentForward(toOpInputs(short.inputs), short.options, { training: true });
+      return [out, recurrentBackward(out.saved!, { dYh: out.Yh })] as const;
+    };
+    const [fresh, freshGrads] = run();
+    const longOut = recurrentForward(toOpInputs(long.inputs), long.options, { training: true });
+    const buffer = longOut.saved!.buffers.reserve.buffer;
+    new Float32Array(buffer).fill(Number.NaN);
+    releaseRecurrentSaved(longOut.saved!);
+    const [reused, reusedGrads] = run();
+    expect(reused.saved!.buffers.reserve.buffer).toBe(buffer);
+    expect(reused.Y.data).toEqual(fresh.Y.data);
+    expect(reusedGrads.dW.data).toEqual(freshGrads.dW.data);
+    expect(reusedGrads.dR.data).toEqual(freshGrads.dR.data);
+    expect(reusedGrads.dX.data).toEqual(freshGrads.dX.data);
+  });
 
   it('backward through a released saved state is an error naming the release', () => {
     const { options, inputs } = randomCase({ T: 2, B: 1, I: 2, H: 3, seed: 1, cell: 'gru' });
