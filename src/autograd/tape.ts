@@ -10,6 +10,8 @@ export type InputGrads = readonly (Tensor | null | undefined)[];
 export interface Node {
   readonly op: string;
   readonly inputs: readonly Tensor[];
+  /** Each input's `version` when the op recorded it. */
+  readonly versions: readonly number[];
   readonly outputs: readonly Tensor[];
   /** Receives d(loss)/d(output) per output (null where no gradient reached it). */
   backward: ((outputGrads: readonly (Tensor | null)[]) => InputGrads) | null;
@@ -61,7 +63,10 @@ export function record(
 ): void {
   if (!needsGrad(...inputs)) return;
   // Copies: an op returns its outputs array to the caller, who may reorder it (parts.reverse()).
-  const node: Node = { op, inputs: [...inputs], outputs: [...outputs], backward, ...(release ? { release } : {}) };
+  const node: Node = {
+    op, inputs: [...inputs], versions: inputs.map((t) => t.version), outputs: [...outputs], backward,
+    ...(release ? { release } : {}),
+  };
   for (const out of outputs) {
     out.requiresGrad = true;
     out.node = node;
@@ -149,6 +154,11 @@ function propagate(op: string, root: Tensor, seed: Tensor, options: BackwardOpti
     if (!node.backward) {
       throw new Error(`${op}: the graph through '${node.op}' was already back-propagated and freed; pass { retainGraph: true } to the first backward to run it twice`);
     }
+    node.inputs.forEach((input, i) => {
+      if (input.version !== node.versions[i]) {
+        throw new Error(`${op}: input ${i} of '${node.op}' (${formatShape(input.shape)}) was modified in place after '${node.op}' used it (version ${node.versions[i]} -> ${input.version}), so its gradient would be wrong; update it after backward(), or run the forward again`);
+      }
+    });
     const inputGrads = node.backward(outputGrads);
     if (!options.retainGraph) {
       node.backward = null;

@@ -437,5 +437,9 @@ export function assignWeights(owner: string, variables: readonly LayerVariable[]
       throw new RangeError(`${op}: weights[${i}] (${target.name}) must be a float32 tensor ${formatShape(target.value.shape)}, got ${describeValue(w)}`);
     }
   });
-  weights.forEach((w, i) => (variables[i]!.value.data as Float32Array).set(w.data as Float32Array));
+  weights.forEach((w, i) => {
+    const value = variables[i]!.value;
+    (value.data as Float32Array).set(w.data as Float32Array);
+    value.markModified();
+  });
 }

@@ -109,6 +109,7 @@ export class BatchSync {
     let offset = 0;
     for (const w of variables) {
       (w.value.data as Float32Array).set(this.values.subarray(offset, offset + w.value.size));
+      w.value.markModified();
       offset += w.value.size;
     }
   }

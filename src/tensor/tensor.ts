@@ -20,6 +20,12 @@ export class Tensor {
   grad: Tensor | null = null;
   /** The tape entry that produced this tensor; null for leaves and outside recording. */
   node: Node | null = null;
+  /**
+   * Counts in-place changes: optimizer steps, `setWeights`, and `markModified()` calls.
+   * `backward()` refuses to run through an op whose input changed after the op recorded it,
+   * since its gradient would be computed from the new values.
+   */
+  version = 0;
 
   constructor(data: TypedArray, shape: readonly number[], dtype: DType = data instanceof Int32Array ? 'int32' : 'float32') {
     const size = shape.reduce((a, b) => a * b, 1);
@@ -43,6 +49,12 @@ export class Tensor {
 
   get rank(): number {
     return this.shape.length;
+  }
+
+  /** Records an in-place change made by writing `data` directly (see `version`). */
+  markModified(): this {
+    this.version++;
+    return this;
   }
 
   /** Marks a leaf as a parameter or input whose gradient `backward()` should fill. */

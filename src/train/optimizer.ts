@@ -129,6 +129,7 @@ export abstract class Optimizer {
       const slots = this.slotsFor(p, i);
       const g = this.effectiveGradient(p, slots, globalScale);
       this.apply(p.data as Float32Array, g, slots.arrays, lr, t);
+      p.markModified();
     });
     this.iterations = t;
   }

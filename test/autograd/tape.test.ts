@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { backward, enableGrad, grad, isGradEnabled, needsGrad, noGrad, record } from '../../src/autograd/tape.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { sgd } from '../../src/train/optimizers.js';
 
 const t = (values: number[], shape = [values.length]) => new Tensor(Float32Array.from(values), shape);
 
@@ -108,5 +109,40 @@ describe('autograd tape', () => {
     expect(() => new Tensor(new Int32Array(1), [1]).requireGrad()).toThrow(/only float32/);
     expect(t([1, 2, 3, 4], [2, 2]).toArray()).toEqual([[1, 2], [3, 4]]);
     expect(t([5], []).item()).toBe(5);
+  });
+});
+
+describe('in-place changes between forward and backward', () => {
+  it('backward refuses an op whose input an optimizer step changed after the op used it', () => {
+    const w = t([1, 2, 3]).requireGrad();
+    const x = t([4, 5, 6]);
+    const loss = sum(mul(w, x));
+    w.grad = t([1, 1, 1]);
+    sgd({ learningRate: 0.1 }).step([w]);
+    expect(w.version).toBe(1);
+    expect(() => loss.backward()).toThrow(/backward: input 0 of 'mul' \(\[3\]\) was modified in place after 'mul' used it \(version 0 -> 1\)/);
+  });
+
+  it('catches a direct write marked with markModified, on any input', () => {
+    const a = t([1, 2]).requireGrad();
+    const b = t([3, 4]);
+    const loss = sum(mul(a, b));
+    b.data[0] = 10;
+    b.markModified();
+    expect(() => loss.backward()).toThrow(/input 1 of 'mul'/);
+  });
+
+  it('lets the usual loop run: forward, backward, step, and forward again', () => {
+    const w = t([1, 2, 3]).requireGrad();
+    const x = t([4, 5, 6]);
+    const opt = sgd({ learningRate: 0.1 });
+    for (let i = 0; i < 3; i++) {
+      w.grad = null;
+      sum(mul(w, x)).backward();
+      opt.step([w]);
+    }
+    expect(w.version).toBe(3);
+    // Three steps of w -= 0.1 * x.
+    Array.from(w.data).forEach((v, i) => expect(v).toBeCloseTo([1, 2, 3][i]! - 0.3 * [4, 5, 6][i]!, 5));
   });
 });
