@@ -12,6 +12,7 @@ import { ModuleBase } from '../../models/module.js';
 import { Sequential } from '../../models/sequential.js';
 import { serializeModel } from '../../models/serialize.js';
 import type { Tensor } from '../../tensor/tensor.js';
+import { OnnxModule } from '../import/module.js';
 import { encodeModel, type OnnxModel, type OnnxValueInfo } from '../proto.js';
 import { GraphBuilder, type Dim, type Value } from './graph.js';
 import { emitLayer, type Flow } from './layers.js';
@@ -131,6 +132,12 @@ export function toOnnxModel(model: Module, options: ExportOptions = {}): OnnxMod
   const unknown = Object.keys(options).find((k) => !OPTION_KEYS.includes(k));
   if (unknown !== undefined) throw new TypeError(`${OP}: options.${unknown} is not an option (options are ${OPTION_KEYS.join(', ')})`);
   if (options.exampleInputs !== undefined) return tracedOnnxModel(model, options);
+  if (model instanceof OnnxModule) {
+    // An imported graph goes out as it came in, with its current (maybe fine-tuned) weights.
+    const given = Object.keys(options).find((k) => options[k as keyof ExportOptions] !== undefined);
+    if (given !== undefined) throw new TypeError(`${OP}: options.${given} does not apply to an imported ONNX graph (${model.name}), which exports as it was imported, with its current weights`);
+    return model.toOnnxModel();
+  }
   const traceOnly = TRACE_KEYS.find((k) => options[k as keyof ExportOptions] !== undefined);
   if (traceOnly !== undefined) throw new TypeError(`${OP}: options.${traceOnly} applies to a traced export: give options.exampleInputs too`);
   const seq = checkModel(model);
@@ -173,7 +180,8 @@ export function toOnnxModel(model: Module, options: ExportOptions = {}): OnnxMod
 /**
  * Exports a model to ONNX: the file's bytes, also written to `path` when given. With
  * options.exampleInputs any Module exports by tracing its forward() (see trace.ts); without,
- * a sequential model exports layer by layer, with its config for importModel to rebuild it.
+ * a sequential model exports layer by layer, with its config for importModel to rebuild it,
+ * and an imported graph (OnnxModule) exports as it was imported, with its current weights.
  * Recurrent layers become RNN / LSTM / GRU nodes (time-major, with Transposes around them);
  * a maskZero embedding's padding becomes their sequence_lens, counted in the graph from the
  * ids (right-padded rows, as loomrnn requires). Opsets 13 to 21.
