@@ -33,8 +33,22 @@ export interface GemmArgs {
 
 /** y[b] = R x[b] (+ y[b] when beta is 1) for b < nx: the small-batch recurrent product
  * (native/kernels/gemm/gemm.h). */
-/** y = R[n0:n1, :] x (+ y when beta is 1), R [N, K] packed as the recurrent steps pack R^T. */
 export interface GemvArgs {
+  M: number;
+  K: number;
+  R: Float32Array;
+  ldr: number;
+  nx: number;
+  x: Float32Array;
+  ldx: number;
+  beta: 0 | 1;
+  y: Float32Array;
+  ldy: number;
+  reference?: boolean;
+}
+
+/** y = R[n0:n1, :] x (+ y when beta is 1), R [N, K] packed as the recurrent steps pack R^T. */
+export interface GemvPackedArgs {
   N: number;
   K: number;
   R: Float32Array;
@@ -110,6 +124,7 @@ interface Binding {
   sgemm(args: GemmArgs): void;
   sgemmAsync(args: GemmArgs): Promise<void>;
   gemv(args: GemvArgs): void;
+  gemvPacked(args: GemvPackedArgs): void;
   recurrentReserveSize(desc: RecurrentDesc): number;
   recurrentForward(desc: RecurrentDesc, buffers: RecurrentForwardBuffers): void;
   recurrentForwardAsync(desc: RecurrentDesc, buffers: RecurrentForwardBuffers): Promise<void>;
@@ -205,6 +220,7 @@ export const native = {
   sgemm: (args: GemmArgs) => callSync((b) => b.sgemm(args)),
   sgemmAsync: (args: GemmArgs) => callAsync((b) => b.sgemmAsync(args)),
   gemv: (args: GemvArgs) => callSync((b) => b.gemv(args)),
+  gemvPacked: (args: GemvPackedArgs) => callSync((b) => b.gemvPacked(args)),
   recurrentReserveSize: (desc: RecurrentDesc) => callSync((b) => b.recurrentReserveSize(desc)),
   recurrentForward: (desc: RecurrentDesc, buffers: RecurrentForwardBuffers) =>
     callSync((b) => b.recurrentForward(desc, buffers)),

@@ -36,10 +36,34 @@ std::function<void()> gemm_call(const Napi::CallbackInfo& info) {
   };
 }
 
+// args: { M, K, R, ldr, nx, x, ldx, beta, y, ldy, reference }: y[b] = R x[b] (+ y[b] when
+// beta is 1) for b < nx.
+Napi::Value gemv_sync(const Napi::CallbackInfo& info) {
+  auto call = guarded(info.Env(), [&]() -> std::function<void()> {
+    Napi::Object a = object_arg(info, 0, "args");
+    const int64_t M = int_field(a, "M"), K = int_field(a, "K"), ldr = int_field(a, "ldr");
+    const int64_t nx = int_field(a, "nx"), ldx = int_field(a, "ldx"), ldy = int_field(a, "ldy");
+    if (M < 0 || K < 0 || nx < 0) throw loom_error(info.Env(), "EINVAL", "M, K, nx must be >= 0");
+    if (ldr < std::max<int64_t>(1, K) || ldx < std::max<int64_t>(1, K) ||
+        ldy < std::max<int64_t>(1, M)) {
+      throw loom_error(info.Env(), "EINVAL", "a leading dimension is smaller than its matrix");
+    }
+    const float beta = static_cast<float>(number_field(a, "beta"));
+    if (beta != 0.0f && beta != 1.0f) throw loom_error(info.Env(), "EINVAL", "beta must be 0 or 1");
+    const float* R = array_field<float>(a, "R", span(M, K, ldr), false);
+    const float* x = array_field<float>(a, "x", span(nx, K, ldx), false);
+    float* y = array_field<float>(a, "y", span(nx, M, ldy), false);
+    const bool reference = bool_field(a, "reference");
+    return [=] { (reference ? gemv_reference : gemv)(M, K, R, ldr, nx, x, ldx, beta, y, ldy); };
+  });
+  guarded(info.Env(), call);
+  return info.Env().Undefined();
+}
+
 // args: { N, K, R, ldr, x, n0, n1, beta, y, reference }: y = R[n0:n1, :] x (+ y when beta
 // is 1) for R [N, K] with row stride ldr, through R^T packed as the recurrent steps pack it
 // (gemv_packed), or through the float64 reference.
-Napi::Value gemv_sync(const Napi::CallbackInfo& info) {
+Napi::Value gemv_packed_sync(const Napi::CallbackInfo& info) {
   auto call = guarded(info.Env(), [&]() -> std::function<void()> {
     Napi::Object a = object_arg(info, 0, "args");
     const int64_t N = int_field(a, "N"), K = int_field(a, "K"), ldr = int_field(a, "ldr");
@@ -81,6 +105,7 @@ Napi::Value gemm_async(const Napi::CallbackInfo& info) {
 void register_gemm(Napi::Env env, Napi::Object exports) {
   exports.Set("sgemm", Napi::Function::New(env, gemm_sync, "sgemm"));
   exports.Set("gemv", Napi::Function::New(env, gemv_sync, "gemv"));
+  exports.Set("gemvPacked", Napi::Function::New(env, gemv_packed_sync, "gemvPacked"));
   exports.Set("sgemmAsync", Napi::Function::New(env, gemm_async, "sgemmAsync"));
 }
 

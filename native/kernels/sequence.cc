@@ -3,12 +3,12 @@
 // packed recurrent GEMM plus one fused gate kernel (cells/gates_impl.h, per ISA), split over
 // threads by batch rows so that each thread runs both for its rows in one pool call per step
 // (cells/step_parts.cc). At B = 1 the forward step is a GEMV instead, split over hidden
-// units: each gate's R_g^T is packed once per sequence into panels that each thread streams
-// in order for its units, keeping its slice in its own L2 (measured 23% faster at H = 256
-// than dot products over R's rows in place, the same at H = 512).
+// units: for long sequences each gate's R_g^T is packed once into panels that each thread
+// streams in order for its units, keeping its slice in its own L2 (23-25% faster at T = 100
+// than dot products over R's rows in place, which short sequences still use).
 //
 // Forward, per direction: the input projection X W^T is one sgemm per run of about
-// kProjectionRows rows (all T steps when B is small) ahead of the steps that read it, so the
+// kProjectionRows rows (all T steps when T * B fits) ahead of the steps that read it, so the
 // result is still in cache (measured faster than one sgemm over all T at B = 64); the gate
 // kernels add the biases as they read it, which saved a prefill pass over the projection
 // (+10% inference at B = 64). R^T is packed once; each step adds h R^T into the projection
@@ -70,9 +70,14 @@ using cells::GateArgs;
 constexpr int64_t kProjectionRows = 512;
 // Below this many gate elements per step a second thread costs more than the kernel.
 constexpr int64_t kParallelGateElems = 16 * 1024;
-// Up to this batch the forward step runs as GEMVs over each gate's packed R_g^T
-// (cells::gemv_step); above it the GEMM micro-kernels serve more rows per load of R^T.
+// Up to this batch the forward step runs as GEMVs (cells::gemv_step); above it the GEMM
+// micro-kernels serve more rows per load of R^T.
 constexpr int64_t kGemvMaxBatch = 1;
+// From this many steps on, the GEMV steps read each gate's R_g^T packed once per sequence;
+// shorter sequences read R's rows in place, which costs no packing (measured at B = 1,
+// H = 256 / 512: packing wins at T = 100 by 25%, breaks even near T = 32, and loses 2x at
+// T = 8 and up to 10x at T = 1).
+constexpr int64_t kPackedGemvMinSteps = 32;
 // Below this many multiply-adds per step the GEMV step runs on one thread.
 constexpr int64_t kParallelGemvFma = 32 * 1024;
 
@@ -211,7 +216,7 @@ void init_dir(Dir& dir, const RecurrentDesc& desc, int d, const float* W, const 
   const bool gemv = desc.B <= kGemvMaxBatch;
   const int threads = num_threads();
   const int unit_parts = desc.B * GH * H >= kParallelGemvFma ? threads : 1;
-  if (packs_fwd && gemv) {
+  if (packs_fwd && gemv && desc.T >= kPackedGemvMinSteps) {
     const int64_t G = gate_count(desc.cell);
     dir.rt_units_owned.resize(static_cast<size_t>(unit_parts * G));
     dir.rt_units.resize(static_cast<size_t>(unit_parts * G));
@@ -250,7 +255,8 @@ void init_dir(Dir& dir, const RecurrentDesc& desc, int d, const float* W, const 
       desc.B * GH >= kParallelGateElems ? static_cast<int>(std::min<int64_t>(threads, desc.B)) : 1;
   dir.cell.gemv = gemv;
   dir.cell.G = gate_count(desc.cell);
-  dir.cell.rt_units = dir.rt_units.data();
+  dir.cell.rt_units = dir.rt_units.empty() ? nullptr : dir.rt_units.data();
+  dir.cell.R = dir.R;
   dir.cell.unit_parts = unit_parts;
   for (int i = 0; i < 2; ++i) {
     dir.cell.rt[i] = dir.rt[i].get();

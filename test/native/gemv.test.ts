@@ -1,12 +1,43 @@
-// The small-batch recurrent path: the GEMV over packed R^T against its float64 reference,
-// and whole sequences at B = 1 (GEMV steps) and B = 2 against the same rows run in a batch
-// of 7, which takes the packed-GEMM steps. Rows of a recurrent batch are independent, so the
+// The small-batch recurrent path: both GEMVs (over R's rows in place, for short sequences,
+// and over packed R^T, for long ones) against their float64 reference, and whole sequences
+// at B = 1 (GEMV steps) and B = 2 against the same rows run in a batch of 7, which takes
+// the packed-GEMM steps. Rows of a recurrent batch are independent, so the
 // two paths must agree row for row up to float32 summation order.
 import { describe, expect, it } from 'vitest';
 import { Tensor } from '../../src/index.js';
 import { native } from '../../src/native.js';
 import { recurrentBackward, recurrentForward, type RecurrentInputs, type RecurrentOptions } from '../../src/ops/recurrent.js';
 import { mulberry32, uniformF32 } from '../helpers/prng.js';
+
+describe('gemv', () => {
+  const sizes: [number, number][] = [[1, 1], [3, 3], [1, 17], [16, 16], [17, 15], [257, 257], [1024, 256], [33, 1000]];
+  for (const [M, K] of sizes) {
+    for (const beta of [0, 1] as const) {
+      for (const [nx, pad] of [[1, 0], [1, 5], [3, 2]] as const) {
+        it(`M=${M} K=${K} nx=${nx} ld=+${pad} beta=${beta} matches the float64 reference`, () => {
+          const next = mulberry32(M * 7919 + K * 31 + beta * 3 + pad + nx * 101);
+          const ldr = K + pad, ldx = K + pad, ldy = M + pad;
+          const R = Float32Array.from(uniformF32(next, M * ldr));
+          const x = Float32Array.from(uniformF32(next, nx * ldx));
+          const y0 = Float32Array.from(uniformF32(next, nx * ldy));
+          const fast = y0.slice();
+          const slow = y0.slice();
+          native.gemv({ M, K, R, ldr, nx, x, ldx, beta, y: fast, ldy });
+          native.gemv({ M, K, R, ldr, nx, x, ldx, beta, y: slow, ldy, reference: true });
+          let worst = 0;
+          for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i]! - slow[i]!) / (Math.sqrt(K) + Math.abs(slow[i]!)));
+          expect(worst).toBeLessThan(1e-6);
+        });
+      }
+    }
+  }
+
+  it('overwrites y when beta is 0, so NaN in y does not leak into the result', () => {
+    const y = new Float32Array([NaN, NaN, NaN]);
+    native.gemv({ M: 3, K: 2, R: new Float32Array([1, 2, 3, 4, 5, 6]), ldr: 2, nx: 1, x: new Float32Array([1, 1]), ldx: 2, beta: 0, y, ldy: 3 });
+    expect(Array.from(y)).toEqual([3, 7, 11]);
+  });
+});
 
 describe('gemv over packed R^T', () => {
   // [N, K] and the columns [n0, n1) asked for: whole matrices, ragged last panels, ranges
@@ -27,8 +58,8 @@ describe('gemv over packed R^T', () => {
           const y0 = Float32Array.from(uniformF32(next, n1 - n0));
           const fast = y0.slice();
           const slow = y0.slice();
-          native.gemv({ N, K, R, ldr, x, n0, n1, beta, y: fast });
-          native.gemv({ N, K, R, ldr, x, n0, n1, beta, y: slow, reference: true });
+          native.gemvPacked({ N, K, R, ldr, x, n0, n1, beta, y: fast });
+          native.gemvPacked({ N, K, R, ldr, x, n0, n1, beta, y: slow, reference: true });
           let worst = 0;
           for (let i = 0; i < fast.length; i++) worst = Math.max(worst, Math.abs(fast[i]! - slow[i]!) / (Math.sqrt(K) + Math.abs(slow[i]!)));
           expect(worst).toBeLessThan(1e-6);
@@ -39,13 +70,18 @@ describe('gemv over packed R^T', () => {
 
   it('overwrites y when beta is 0, so NaN in y does not leak into the result', () => {
     const y = new Float32Array([NaN, NaN, NaN]);
-    native.gemv({ N: 3, K: 2, R: new Float32Array([1, 2, 3, 4, 5, 6]), ldr: 2, x: new Float32Array([1, 1]), n0: 0, n1: 3, beta: 0, y });
+    native.gemvPacked({ N: 3, K: 2, R: new Float32Array([1, 2, 3, 4, 5, 6]), ldr: 2, x: new Float32Array([1, 1]), n0: 0, n1: 3, beta: 0, y });
     expect(Array.from(y)).toEqual([3, 7, 11]);
+  });
+
+  it('rejects columns past N, naming the range', () => {
+    const args = { N: 8, K: 2, R: new Float32Array(16), ldr: 2, x: new Float32Array(2), n0: 0, n1: 9, beta: 0 as const, y: new Float32Array(9) };
+    expect(() => native.gemvPacked(args)).toThrow(/n0, n1 must satisfy 0 <= n0 <= n1 <= N/);
   });
 
   it('rejects a column range that does not start on a panel', () => {
     const args = { N: 64, K: 2, R: new Float32Array(128), ldr: 2, x: new Float32Array(2), n0: 3, n1: 10, beta: 0 as const, y: new Float32Array(7) };
-    expect(() => native.gemv(args)).toThrow(/gemv_packed: n0 must be a multiple of the panel width \d+, got 3/);
+    expect(() => native.gemvPacked(args)).toThrow(/gemv_packed: n0 must be a multiple of the panel width \d+, got 3/);
   });
 });
 
@@ -65,12 +101,13 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
 }
 
 describe('small-batch recurrent steps agree with the batched path', () => {
-  const T = 5, I = 6, B = 7;
+  // T = 5 reads R in place; T = 33 (>= 32 steps) takes the packed R^T panels.
+  const I = 6, B = 7;
   const cases: [keyof typeof G, boolean][] = [['rnn', false], ['lstm', false], ['gru', false], ['gru', true]];
   for (const [cell, lbr] of cases) {
-    for (const H of [1, 3, 257, 400]) {
+    for (const [T, H] of [[5, 1], [5, 3], [5, 257], [33, 1], [33, 3], [33, 257], [33, 400]] as const) {
       for (const direction of ['forward', 'bidirectional'] as const) {
-        it(`${cell}${lbr ? ' lbr' : ''} H=${H} ${direction}, B=1 and B=2 vs rows of B=7`, () => {
+        it(`${cell}${lbr ? ' lbr' : ''} T=${T} H=${H} ${direction}, B=1 and B=2 vs rows of B=7`, () => {
           const D = direction === 'bidirectional' ? 2 : 1;
           const next = mulberry32(H * 101 + (lbr ? 1 : 0) + D * 7 + cell.length);
           const f32 = (n: number, scale = 1) => Float32Array.from(uniformF32(next, n, -scale, scale));

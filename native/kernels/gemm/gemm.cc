@@ -362,6 +362,13 @@ void sgemm_reference(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K
 
 namespace loom {
 
+void gemv(int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx, const float* x,
+          int64_t ldx, float beta, float* y, int64_t ldy) {
+  // nx x ([M, K] x [K]) -> [nx, M]
+  if (M <= 0 || nx <= 0) return;
+  gemm::active_micro_kernel().gemv(M, K, R, ldr, nx, x, ldx, beta, y, ldy);
+}
+
 void gemv_packed(const float* x, const PackedB& B, int64_t n0, int64_t n1, float beta,
                  float* y) {
   // [K] x packed [K, n0:n1] -> [n1 - n0]
@@ -373,6 +380,7 @@ void gemv_packed(const float* x, const PackedB& B, int64_t n0, int64_t n1, float
   if (n0 % nr != 0)
     invalid(fn, "n0 must be a multiple of the panel width " + std::to_string(nr) + ", got " +
                     std::to_string(n0));
+  if (beta != 0.0f && beta != 1.0f) invalid(fn, "beta must be 0 or 1, got " + std::to_string(beta));
   check_ptr(fn, "x", x, B.K());
   check_ptr(fn, "y", y, n1 - n0);
   const PackedB::Impl& p = B.impl();

@@ -21,7 +21,7 @@ class PackedB {
   PackedB& operator=(const PackedB&) = delete;
   int64_t K() const;
   int64_t N() const;
-  // Width of the packed panels: column ranges of sgemm_packed_cols start on a multiple.
+  // Width of the packed panels: gemv_packed's column ranges start on a multiple.
   int64_t panel_width() const;
   struct Impl;
   const Impl& impl() const { return *impl_; }
@@ -45,13 +45,17 @@ void sgemm_reference(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K
 
 namespace loom {
 
+// y[b*ldy + i] = R[i, :] . x[b*ldx : +K]  (+ y[...] when beta == 1; beta is 0 or 1) for
+// rows i < M of a row-major R [M, K] with row stride ldr, read in place, and vectors b < nx.
+// The small-batch step of a short sequence: a few rows of h against R's gate rows, where
+// packing R would cost more than the steps could win back (gemv_packed serves long ones).
+void gemv(int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx, const float* x,
+          int64_t ldx, float beta, float* y, int64_t ldy);
 // y[0 : n1-n0] = x[0:K] @ packed B[:, n0:n1] (+ y when beta == 1; beta is 0 or 1), on the
 // calling thread; n0 is a multiple of B.panel_width(). The one-vector recurrent step over
 // R^T packed once per sequence: each panel streams sequentially.
 void gemv_packed(const float* x, const PackedB& B, int64_t n0, int64_t n1, float beta, float* y);
-// y[b*ldy + i] = R[i, :] . x[b*ldx : +K] (+ y[...] when beta == 1) for rows i < M of a
-// row-major R [M, K] (row stride ldr) and vectors b < nx, with double accumulation: what
-// gemv_packed is tested against.
+// gemv with double accumulation: what gemv and gemv_packed are tested against.
 void gemv_reference(int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx,
                     const float* x, int64_t ldx, float beta, float* y, int64_t ldy);
 

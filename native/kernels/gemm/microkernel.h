@@ -34,6 +34,13 @@ using PackAFn = void (*)(bool trans, const float* src, int64_t lda, int64_t mc, 
 using PackBFn = void (*)(bool trans, const float* src, int64_t ldb, int64_t kc, int64_t nc,
                          float* dst);
 
+// y[b*ldy + i] = R[i, :] . x[b*ldx : +K] (+ y[...] when beta == 1) for rows i < M of R
+// (row-major, stride ldr) and vectors b < nx. Rows go in blocks of one vector's lanes, a dot
+// product per lane, so R streams in place, row after row, and each block serves all nx
+// vectors while it is in L1.
+using GemvFn = void (*)(int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx,
+                        const float* x, int64_t ldx, float beta, float* y, int64_t ldy);
+
 // y[j - n0] = x[0:K] . op(B)[:, j] (+ y[j - n0] when beta == 1) for columns n0 <= j < n1 of
 // a B packed as nr-wide panels in kc-deep blocks (PackedB's layout: block pc holds `panels`
 // panels of kcur x nr, one after another); n0 is a multiple of nr. Each panel is one
@@ -55,6 +62,7 @@ struct MicroKernel {
   // cases need the level's shuffles to keep up with the kernel.
   PackAFn pack_a;
   PackBFn pack_b;
+  GemvFn gemv;
   GemvPackedFn gemv_packed;
 };
 

@@ -206,6 +206,44 @@ void pack_b(bool trans, const float* src, int64_t ldb, int64_t kc, int64_t nc, f
   pack_b_panels<kNR>(&pack_across<kNR>, &pack_along<kNR>, trans, src, ldb, kc, nc, dst);
 }
 
+// Dot products of 8 rows of R with x, lane i = row i, written to out[0..8]. Rows past
+// `rows` repeat row 0 and are discarded by the caller.
+inline void dot8(int64_t K, const float* R, int64_t ldr, int64_t rows, const float* x,
+                 float* out) {
+  __m256 acc[8];
+#pragma GCC unroll 8
+  for (int i = 0; i < 8; ++i) acc[i] = _mm256_setzero_ps();
+  int64_t k = 0;
+  for (; k + 8 <= K; k += 8) {
+    const __m256 xv = _mm256_loadu_ps(x + k);
+    const float* r = R + k;
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i) {
+      const int64_t row = i < rows ? i : 0;
+      acc[i] = _mm256_fmadd_ps(_mm256_loadu_ps(r + row * ldr), xv, acc[i]);
+    }
+  }
+  // Transpose-and-add tree: within each 128-bit lane j, c[q] = [S(4q)_j .. S(4q+3)_j].
+  __m256 c[2];
+#pragma GCC unroll 2
+  for (int q = 0; q < 2; ++q) {
+    const __m256* a = acc + 4 * q;
+    const __m256 t0 = _mm256_add_ps(_mm256_unpacklo_ps(a[0], a[1]), _mm256_unpackhi_ps(a[0], a[1]));
+    const __m256 t1 = _mm256_add_ps(_mm256_unpacklo_ps(a[2], a[3]), _mm256_unpackhi_ps(a[2], a[3]));
+    c[q] = _mm256_add_ps(_mm256_shuffle_ps(t0, t1, 0x44), _mm256_shuffle_ps(t0, t1, 0xee));
+  }
+  _mm256_storeu_ps(out, _mm256_add_ps(_mm256_permute2f128_ps(c[0], c[1], 0x20),
+                                      _mm256_permute2f128_ps(c[0], c[1], 0x31)));
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t kk = k; kk < K; ++kk) out[i] += R[i * ldr + kk] * x[kk];
+  }
+}
+
+void gemv(int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx, const float* x,
+          int64_t ldx, float beta, float* y, int64_t ldy) {
+  gemv_rows<8>(&dot8, M, K, R, ldr, nx, x, ldx, beta, y, ldy);
+}
+
 }  // namespace
 
 static_assert(kMR == 6, "kernel() dispatches rows 1..6");
@@ -214,7 +252,7 @@ const MicroKernel& micro_kernel() {
   // kc x 16 B micro-panel (16 KiB at kc = 256) stays in L1 across the ir loop; the
   // mc x kc packed A block (~190 KiB) in L2.
   static const MicroKernel k{"avx2-6x16", kMR, kNR, 192, 256, 4096, &kernel, &pack_a, &pack_b,
-                             &gemv_packed_panels<kNR, 8>};
+                             &gemv, &gemv_packed_panels<kNR, 8>};
   return k;
 }
 

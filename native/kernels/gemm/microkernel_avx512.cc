@@ -195,6 +195,73 @@ void pack_b(bool trans, const float* src, int64_t ldb, int64_t kc, int64_t nc, f
   pack_b_panels<kNR>(&pack_across<kNR>, &pack_along<kNR>, trans, src, ldb, kc, nc, dst);
 }
 
+// Dot products of 16 rows of R with x, lane i = row i. Rows past `rows` repeat row 0 and
+// are discarded by the caller. 16 independent accumulators hide the FMA latency; x is
+// loaded once per 16 columns for all rows.
+// GCC 12's plain forms of these shuffles pass an undefined source vector that -Wextra
+// reports as uninitialized; the all-ones zero-masked forms are the same instructions.
+inline __m512 unpacklo(__m512 a, __m512 b) { return _mm512_maskz_unpacklo_ps(0xffff, a, b); }
+inline __m512 unpackhi(__m512 a, __m512 b) { return _mm512_maskz_unpackhi_ps(0xffff, a, b); }
+template <int imm>
+inline __m512 shuffle_ps(__m512 a, __m512 b) { return _mm512_maskz_shuffle_ps(0xffff, a, b, imm); }
+template <int imm>
+inline __m512 shuffle_f32x4(__m512 a, __m512 b) {
+  return _mm512_maskz_shuffle_f32x4(0xffff, a, b, imm);
+}
+
+inline __m512 dot16(int64_t K, const float* R, int64_t ldr, int64_t rows, const float* x) {
+  __m512 acc[16];
+#pragma GCC unroll 16
+  for (int i = 0; i < 16; ++i) acc[i] = _mm512_setzero_ps();
+  int64_t k = 0;
+  for (; k + 16 <= K; k += 16) {
+    const __m512 xv = _mm512_loadu_ps(x + k);
+    const float* r = R + k;
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; ++i) {
+      const int64_t row = i < rows ? i : 0;
+      acc[i] = _mm512_fmadd_ps(_mm512_loadu_ps(r + row * ldr), xv, acc[i]);
+    }
+  }
+  if (k < K) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (K - k)) - 1u);
+    const __m512 xv = _mm512_maskz_loadu_ps(m, x + k);
+    const float* r = R + k;
+#pragma GCC unroll 16
+    for (int i = 0; i < 16; ++i) {
+      const int64_t row = i < rows ? i : 0;
+      acc[i] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, r + row * ldr), xv, acc[i]);
+    }
+  }
+  // Transpose-and-add tree: within each 128-bit lane j, c[q] = [S(4q)_j .. S(4q+3)_j],
+  // then the four 128-bit lanes of each c[q] are summed into 128-bit lane q: rows 4q..4q+3.
+  __m512 c[4];
+#pragma GCC unroll 4
+  for (int q = 0; q < 4; ++q) {
+    const __m512* a = acc + 4 * q;
+    const __m512 t0 = _mm512_add_ps(unpacklo(a[0], a[1]), unpackhi(a[0], a[1]));
+    const __m512 t1 = _mm512_add_ps(unpacklo(a[2], a[3]), unpackhi(a[2], a[3]));
+    c[q] = _mm512_add_ps(shuffle_ps<0x44>(t0, t1), shuffle_ps<0xee>(t0, t1));
+  }
+  const __m512 e0 = _mm512_add_ps(shuffle_f32x4<0x88>(c[0], c[1]), shuffle_f32x4<0xdd>(c[0], c[1]));
+  const __m512 e1 = _mm512_add_ps(shuffle_f32x4<0x88>(c[2], c[3]), shuffle_f32x4<0xdd>(c[2], c[3]));
+  return _mm512_add_ps(shuffle_f32x4<0x88>(e0, e1), shuffle_f32x4<0xdd>(e0, e1));
+}
+
+void gemv(int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx, const float* x,
+          int64_t ldx, float beta, float* y, int64_t ldy) {
+  for (int64_t i = 0; i < M; i += 16) {
+    const int64_t rows = M - i < 16 ? M - i : 16;
+    const __mmask16 m = rows == 16 ? __mmask16(0xffff) : __mmask16((1u << rows) - 1u);
+    for (int64_t b = 0; b < nx; ++b) {
+      float* yb = y + b * ldy + i;
+      __m512 out = dot16(K, R + i * ldr, ldr, rows, x + b * ldx);
+      if (beta != 0.0f) out = _mm512_add_ps(out, _mm512_maskz_loadu_ps(m, yb));
+      _mm512_mask_storeu_ps(yb, m, out);
+    }
+  }
+}
+
 }  // namespace
 
 static_assert(kMR == 14, "kernel() dispatches rows 1..14");
@@ -204,7 +271,7 @@ const MicroKernel& micro_kernel() {
   // 384 x 32 B micro-panel (48 KiB) outgrows L1, but the kernel needs only ~7 B/cycle
   // from L2; the deeper kc halves C traffic. Measured best among mc 168..336, kc 256..512.
   static const MicroKernel k{"avx512-14x32", kMR, kNR, 224, 384, 4096, &kernel, &pack_a, &pack_b,
-                             &gemv_packed_panels<kNR, 16>};
+                             &gemv, &gemv_packed_panels<kNR, 16>};
   return k;
 }
 

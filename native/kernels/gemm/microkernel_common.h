@@ -1,5 +1,6 @@
 // What every ISA's micro-kernel file builds around its own SIMD code: cutting A and B into
-// micro-panels with its packers, and the one-vector product over packed B panels.
+// micro-panels with its packers, running its dot-product kernel over the rows of a GEMV,
+// and the one-vector product over packed B panels.
 // Everything here has internal linkage on purpose: each microkernel_<isa>.cc is compiled
 // with its own instruction-set flags, so an inline function shared across them could be
 // merged by the linker into the copy built for the widest ISA.
@@ -35,6 +36,24 @@ inline void pack_b_panels(PackFn across, PackFn along, bool trans, const float* 
   }
   for (int64_t p = 0; p < nc; p += NR, dst += NR * kc) {
     across(src + p * ldb, ldb, nc - p < NR ? nc - p : NR, kc, dst);
+  }
+}
+
+using DotFn = void (*)(int64_t K, const float* R, int64_t ldr, int64_t rows, const float* x,
+                       float* out);
+
+// y[b] (+)= R x[b] for each of nx vectors, Rows rows of R per dot-kernel call.
+template <int Rows>
+inline void gemv_rows(DotFn dot, int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx,
+                      const float* x, int64_t ldx, float beta, float* y, int64_t ldy) {
+  for (int64_t i = 0; i < M; i += Rows) {
+    const int64_t rows = M - i < Rows ? M - i : Rows;
+    for (int64_t b = 0; b < nx; ++b) {
+      float* yb = y + b * ldy + i;
+      float out[Rows];
+      dot(K, R + i * ldr, ldr, rows, x + b * ldx, out);
+      for (int64_t r = 0; r < rows; ++r) yb[r] = beta != 0.0f ? yb[r] + out[r] : out[r];
+    }
   }
 }
 

@@ -161,6 +161,37 @@ void pack_b(bool trans, const float* src, int64_t ldb, int64_t kc, int64_t nc, f
   pack_b_panels<kNR>(&pack_across<kNR>, &pack_along<kNR>, trans, src, ldb, kc, nc, dst);
 }
 
+// Dot products of 4 rows of R with x, lane i = row i, written to out[0..4]. Rows past
+// `rows` repeat row 0 and are discarded by the caller.
+inline void dot4(int64_t K, const float* R, int64_t ldr, int64_t rows, const float* x,
+                 float* out) {
+  __m128 acc[4];
+#pragma GCC unroll 4
+  for (int i = 0; i < 4; ++i) acc[i] = _mm_setzero_ps();
+  int64_t k = 0;
+  for (; k + 4 <= K; k += 4) {
+    const __m128 xv = _mm_loadu_ps(x + k);
+    const float* r = R + k;
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; ++i) {
+      const int64_t row = i < rows ? i : 0;
+      acc[i] = _mm_add_ps(acc[i], _mm_mul_ps(_mm_loadu_ps(r + row * ldr), xv));
+    }
+  }
+  // Transpose-and-add: lane i ends up holding the sum of acc[i].
+  const __m128 t0 = _mm_add_ps(_mm_unpacklo_ps(acc[0], acc[1]), _mm_unpackhi_ps(acc[0], acc[1]));
+  const __m128 t1 = _mm_add_ps(_mm_unpacklo_ps(acc[2], acc[3]), _mm_unpackhi_ps(acc[2], acc[3]));
+  _mm_storeu_ps(out, _mm_add_ps(_mm_shuffle_ps(t0, t1, 0x44), _mm_shuffle_ps(t0, t1, 0xee)));
+  for (int64_t i = 0; i < rows; ++i) {
+    for (int64_t kk = k; kk < K; ++kk) out[i] += R[i * ldr + kk] * x[kk];
+  }
+}
+
+void gemv(int64_t M, int64_t K, const float* R, int64_t ldr, int64_t nx, const float* x,
+          int64_t ldx, float beta, float* y, int64_t ldy) {
+  gemv_rows<4>(&dot4, M, K, R, ldr, nx, x, ldx, beta, y, ldy);
+}
+
 }  // namespace
 
 static_assert(kMR == 4, "kernel() dispatches rows 1..4");
@@ -168,7 +199,7 @@ static_assert(kMR == 4, "kernel() dispatches rows 1..4");
 const MicroKernel& micro_kernel() {
   // kc x 8 B micro-panel (8 KiB at kc = 256) in L1; the mc x kc A block in L2.
   static const MicroKernel k{"sse-4x8", kMR, kNR, 128, 256, 4096, &kernel, &pack_a, &pack_b,
-                             &gemv_packed_panels<kNR, 4>};
+                             &gemv, &gemv_packed_panels<kNR, 4>};
   return k;
 }
 
