@@ -33,8 +33,10 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -220,18 +222,27 @@ void init_dir(Dir& dir, const RecurrentDesc& desc, int d, const float* W, const 
     const int64_t G = gate_count(desc.cell);
     dir.rt_units_owned.resize(static_cast<size_t>(unit_parts * G));
     dir.rt_units.resize(static_cast<size_t>(unit_parts * G));
-    // Each part packs its own columns, on the thread that will read them every step (the
-    // pool gives a repeated job's chunk p to the same thread).
+    // Each part packs its own columns, on the thread that will read them every step (with
+    // two threads the pool keeps a repeated job's chunk p on one thread). A failed
+    // allocation must not escape a pool thread: it is carried out and rethrown here.
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
     parallel_for(unit_parts, 1, [&](int64_t p0, int64_t p1) {
-      for (int64_t p = p0; p < p1; ++p) {
-        const auto [j0, j1] = cells::unit_range(H, unit_parts, p);
-        for (int64_t g = 0; g < G; ++g) {
-          auto& rt = dir.rt_units_owned[p * G + g];
-          if (j1 > j0) rt = std::make_unique<PackedB>(true, H, j1 - j0, dir.R + (g * H + j0) * H, H);
-          dir.rt_units[p * G + g] = rt.get();
+      try {
+        for (int64_t p = p0; p < p1; ++p) {
+          const auto [j0, j1] = cells::unit_range(H, unit_parts, p);
+          for (int64_t g = 0; g < G; ++g) {
+            auto& rt = dir.rt_units_owned[p * G + g];
+            if (j1 > j0) rt = std::make_unique<PackedB>(true, H, j1 - j0, dir.R + (g * H + j0) * H, H);
+            dir.rt_units[p * G + g] = rt.get();
+          }
         }
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
       }
     });
+    if (failure) std::rethrow_exception(failure);
   }
   if (packs_fwd && !gemv) {
     if (gru) {

@@ -148,17 +148,21 @@ function propagate(op: string, root: Tensor, seed: Tensor, options: BackwardOpti
     owned.add(t);
     grads.set(target, t);
   };
-  for (const node of reverseTopological(root)) {
-    const outputGrads = node.outputs.map((o) => grads.get(o) ?? null);
-    if (outputGrads.every((g) => g === null)) continue;
-    if (!node.backward) {
-      throw new Error(`${op}: the graph through '${node.op}' was already back-propagated and freed; pass { retainGraph: true } to the first backward to run it twice`);
-    }
+  const order = reverseTopological(root);
+  // All checked before any node runs, so an error leaves the graph whole to retry.
+  for (const node of order) {
     node.inputs.forEach((input, i) => {
       if (input.version !== node.versions[i]) {
         throw new Error(`${op}: input ${i} of '${node.op}' (${formatShape(input.shape)}) was modified in place after '${node.op}' used it (version ${node.versions[i]} -> ${input.version}), so its gradient would be wrong; update it after backward(), or run the forward again`);
       }
     });
+  }
+  for (const node of order) {
+    const outputGrads = node.outputs.map((o) => grads.get(o) ?? null);
+    if (outputGrads.every((g) => g === null)) continue;
+    if (!node.backward) {
+      throw new Error(`${op}: the graph through '${node.op}' was already back-propagated and freed; pass { retainGraph: true } to the first backward to run it twice`);
+    }
     const inputGrads = node.backward(outputGrads);
     if (!options.retainGraph) {
       node.backward = null;

@@ -305,7 +305,7 @@ export function recurrentBackward(saved: RecurrentSaved, grads: RecurrentGradien
   if (!saved || typeof saved !== 'object' || !saved.buffers?.reserve) {
     throw new TypeError(`${op}: saved must come from recurrentForward(..., { training: true }), got ${String(saved)}`);
   }
-  if (released.has(saved)) {
+  if (released.has(saved.buffers.reserve)) {
     throw new Error(`${op}: saved was released by releaseRecurrentSaved; run recurrentForward with { training: true } again`);
   }
   const { desc, layout, buffers, inputs } = saved;
@@ -351,7 +351,8 @@ export function recurrentBackward(saved: RecurrentSaved, grads: RecurrentGradien
   return result;
 }
 
-const released = new WeakSet<RecurrentSaved>();
+// Keyed by the reserve, so a copy of a released saved object is caught too.
+const released = new WeakSet<Float32Array>();
 
 /**
  * Hands saved's reserve back for a later training forward to reuse (one needing between
@@ -362,7 +363,7 @@ export function releaseRecurrentSaved(saved: RecurrentSaved): void {
   if (!saved || typeof saved !== 'object' || !(saved.buffers?.reserve instanceof Float32Array)) {
     throw new TypeError(`releaseRecurrentSaved: saved must come from recurrentForward(..., { training: true }), got ${String(saved)}`);
   }
-  if (released.has(saved)) return;
-  released.add(saved);
+  if (released.has(saved.buffers.reserve)) return;
+  released.add(saved.buffers.reserve);
   giveReserve(saved.buffers.reserve);
 }

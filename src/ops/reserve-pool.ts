@@ -11,6 +11,8 @@ const MAX_IDLE_BYTES = 512 * 1024 * 1024;
 
 // Whole buffers, oldest first (Map iterates in insertion order).
 const idle = new Map<ArrayBuffer, number>();
+// Buffers takeReserve made: only these come back, never a caller's own.
+const owned = new WeakSet<ArrayBuffer>();
 let idleBytes = 0;
 
 /** A reserve of n floats, a view of an idle buffer when one fits. Contents are arbitrary. */
@@ -19,16 +21,23 @@ export function takeReserve(n: number): Float32Array {
   for (const [buffer, bytes] of idle) {
     if (bytes >= 4 * n && bytes <= 8 * Math.max(n, 1) && (!best || bytes < best.byteLength)) best = buffer;
   }
-  if (!best) return new Float32Array(n);
+  if (!best) {
+    const fresh = new Float32Array(n);
+    owned.add(fresh.buffer);
+    return fresh;
+  }
   idle.delete(best);
   idleBytes -= best.byteLength;
   return new Float32Array(best, 0, n);
 }
 
-/** Hands a reserve (or a view from takeReserve) back; the caller must not touch it again. */
+/**
+ * Hands back a reserve from takeReserve; the caller must not touch it again. Arrays
+ * takeReserve did not make are ignored.
+ */
 export function giveReserve(a: Float32Array): void {
   const buffer = a.buffer as ArrayBuffer;
-  if (idle.has(buffer) || buffer.byteLength > MAX_IDLE_BYTES) return;
+  if (!owned.has(buffer) || idle.has(buffer) || buffer.byteLength > MAX_IDLE_BYTES) return;
   idle.set(buffer, buffer.byteLength);
   idleBytes += buffer.byteLength;
   for (const [old, bytes] of idle) {

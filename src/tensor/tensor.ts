@@ -5,6 +5,9 @@ import { formatValues } from './print.js';
 export type DType = 'float32' | 'int32';
 export type TypedArray = Float32Array | Int32Array;
 
+// Tensor.version per data array, so that views sharing it see one count.
+const versions = new WeakMap<TypedArray, number>();
+
 /**
  * A dense row-major array owned by JS; native ops see its buffer without a copy.
  * Autograd: a tensor with `requiresGrad` that no op produced is a leaf (a parameter or an
@@ -20,12 +23,6 @@ export class Tensor {
   grad: Tensor | null = null;
   /** The tape entry that produced this tensor; null for leaves and outside recording. */
   node: Node | null = null;
-  /**
-   * Counts in-place changes: optimizer steps, `setWeights`, and `markModified()` calls.
-   * `backward()` refuses to run through an op whose input changed after the op recorded it,
-   * since its gradient would be computed from the new values.
-   */
-  version = 0;
 
   constructor(data: TypedArray, shape: readonly number[], dtype: DType = data instanceof Int32Array ? 'int32' : 'float32') {
     const size = shape.reduce((a, b) => a * b, 1);
@@ -43,6 +40,16 @@ export class Tensor {
     this.dtype = dtype;
   }
 
+  /**
+   * Counts in-place changes to `data`: optimizer steps, `setWeights`, and `markModified()`
+   * calls; tensors sharing one `data` array (detach, reshape) share the count.
+   * `backward()` refuses to run through an op whose input changed after the op recorded it,
+   * since its gradient would be computed from the new values.
+   */
+  get version(): number {
+    return versions.get(this.data) ?? 0;
+  }
+
   get size(): number {
     return this.data.length;
   }
@@ -53,7 +60,7 @@ export class Tensor {
 
   /** Records an in-place change made by writing `data` directly (see `version`). */
   markModified(): this {
-    this.version++;
+    versions.set(this.data, this.version + 1);
     return this;
   }
 

@@ -132,6 +132,16 @@ describe('in-place changes between forward and backward', () => {
     expect(() => loss.backward()).toThrow(/input 1 of 'mul'/);
   });
 
+  it('sees a change made through a tensor sharing the data (detach), and leaves the graph whole', () => {
+    const a = t([1, 2]).requireGrad();
+    const loss = sum(mul(a, a));
+    a.detach().markModified();
+    expect(a.version).toBe(1);
+    expect(() => loss.backward()).toThrow(/input 0 of 'mul' \(\[2\]\) was modified in place/);
+    // Nothing ran, so the same error comes again rather than "already back-propagated".
+    expect(() => loss.backward()).toThrow(/was modified in place/);
+  });
+
   it('lets the usual loop run: forward, backward, step, and forward again', () => {
     const w = t([1, 2, 3]).requireGrad();
     const x = t([4, 5, 6]);

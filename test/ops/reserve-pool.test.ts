@@ -15,7 +15,7 @@ afterEach(() => {
 
 describe('reserve pool', () => {
   it('hands back a view of the smallest idle buffer that holds n floats and at most 2n', () => {
-    const big = new Float32Array(1000), small = new Float32Array(600);
+    const big = takeReserve(1000), small = takeReserve(600);
     giveReserve(big);
     giveReserve(small);
     expect(reservePoolBytes()).toBe(6400);
@@ -30,7 +30,7 @@ describe('reserve pool', () => {
   });
 
   it('takes back the whole buffer behind a view, once however often it is given back', () => {
-    const whole = new Float32Array(10);
+    const whole = takeReserve(10);
     giveReserve(whole);
     const view = takeReserve(8);
     giveReserve(view);
@@ -42,8 +42,8 @@ describe('reserve pool', () => {
 
   it('drops the oldest idle reserves beyond 512 MiB', () => {
     const n = 48 * 1024 * 1024; // 192 MiB each
-    const first = new Float32Array(n);
-    const rest = [new Float32Array(n), new Float32Array(n)];
+    const first = takeReserve(n);
+    const rest = [takeReserve(n), takeReserve(n)];
     giveReserve(first);
     for (const a of rest) giveReserve(a);
     expect(reservePoolBytes()).toBe(2 * 4 * n);
@@ -53,8 +53,13 @@ describe('reserve pool', () => {
     expect(takeReserve(n).buffer === first.buffer).toBe(false);
   });
 
+  it('ignores arrays it did not make', () => {
+    giveReserve(new Float32Array(64));
+    expect(reservePoolBytes()).toBe(0);
+  });
+
   it('clearReservePool empties it and reports the bytes dropped', () => {
-    giveReserve(new Float32Array(256));
+    giveReserve(takeReserve(256));
     expect(clearReservePool()).toBe(1024);
     expect(reservePoolBytes()).toBe(0);
   });
@@ -121,6 +126,16 @@ describe('recurrent training with a reused reserve', () => {
     releaseRecurrentSaved(out.saved!);
     releaseRecurrentSaved(out.saved!);
     expect(() => recurrentBackward(out.saved!, { dYh: out.Yh })).toThrow(/saved was released by releaseRecurrentSaved/);
+  });
+
+  it('a copy of a released saved state is caught as well', () => {
+    const { options, inputs } = randomCase({ T: 2, B: 1, I: 2, H: 3, seed: 2, cell: 'lstm' });
+    const out = recurrentForward(toOpInputs(inputs), options, { training: true });
+    const copy = { ...out.saved! };
+    releaseRecurrentSaved(out.saved!);
+    expect(() => recurrentBackward(copy, { dYh: out.Yh })).toThrow(/saved was released/);
+    releaseRecurrentSaved(copy);
+    expect(reservePoolBytes()).toBe(out.saved!.buffers.reserve.byteLength);
   });
 
   it('releaseRecurrentSaved rejects what training forward did not make', () => {

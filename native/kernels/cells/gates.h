@@ -144,9 +144,8 @@ void lstm_step_forward(const CellDir& d, float* pre, const GateArgs& a);
 void gru_step_forward(const CellDir& d, float* pre, float* aux, const GateArgs& a);
 
 // A row part's bias partial for one step: zeroed, or null when a.db_parts is. The part adds
-// it into its total once the step's gate kernels are done, so each total sums per-step
-// partials of B / parts rows: float32 rounding stays that of two short sums, not one
-// over all T * B / parts rows.
+// it into its total once the step's gate kernels are done: a sum of B / parts rows, then
+// one of T partials, so float32 rounding grows with T rather than with T * B / parts.
 float* bias_part_begin(const GateArgs& a, int64_t p);
 void bias_part_end(const GateArgs& a, int64_t p);
 
