@@ -167,9 +167,10 @@ describe('recurrentBackward vs finite differences of the reference', () => {
     checkGradients(full('lstm', { direction: 'bidirectional' }), { upstream: ['dYc'] });
   });
 
-  it.each(CELLS)('%s: checkpointEvery 3 gives the gradients of checkpointEvery 0', (cell) => {
+  it.each([...CELLS, 'gru linearBeforeReset'] as const)('%s: checkpointEvery 3 gives the gradients of checkpointEvery 0', (name) => {
     // T = 5 splits into segments of 3 and 2; lengths end inside, at and before a boundary.
-    const spec = full(cell, { T: 5, lens: [5, 0, 3], direction: 'bidirectional' });
+    const cell = name === 'gru linearBeforeReset' ? 'gru' : name;
+    const spec = full(cell, { T: 5, lens: [5, 0, 3], direction: 'bidirectional', ...(cell === name ? {} : { linearBeforeReset: true }) });
     const every = checkGradients(spec, { opExtra: { checkpointEvery: 0 } });
     const segmented = checkGradients(spec, { opExtra: { checkpointEvery: 3 } });
     // Recomputing a segment repeats the same float32 operations, so only summation order
@@ -180,4 +181,57 @@ describe('recurrentBackward vs finite differences of the reference', () => {
       expectClose(`${key} checkpointEvery 3 vs 0`, segmented[key]!.data, Float64Array.from(a), { rtol: 1e-5, atol: 1e-6 * Math.max(1, maxAbs(a)) });
     }
   });
+});
+
+describe('bias gradients summed inside the gate kernels', () => {
+  // An independent check at a size with two row parts and many steps: the input bias Wb acts
+  // as a weight column on a constant input of 1, so dWb must equal that column of dW, which
+  // comes from the dA^T X GEMM instead of the kernels' per-step sums.
+  const T = 40, B = 64, I = 4, H = 257; // B * G * H >= 16K: two row parts on two threads
+  const cases: [Cell, boolean][] = [['rnn', false], ['lstm', false], ['gru', false], ['gru', true]];
+  for (const [cell, lbr] of cases) {
+    it(`${cell}${lbr ? ' lbr' : ''}: dWb equals dW of a constant input column (T=${T}, B=${B}, bidirectional, lengths)`, () => {
+      const G = { rnn: 1, lstm: 4, gru: 3 }[cell];
+      const D = 2;
+      const next = mulberry32(G * 31 + (lbr ? 7 : 0));
+      const f32 = (n: number, scale: number) => Float32Array.from(uniformF32(next, n, -scale, scale));
+      const k = 1 / Math.sqrt(H);
+      const X = f32(T * B * I, 1), W = f32(D * G * H * I, k), R = f32(D * G * H * H, k), Bias = f32(D * 2 * G * H, k);
+      const lens = new Tensor(Int32Array.from({ length: B }, (_, b) => (b * 13) % (T + 1)), [B]);
+      const dY = new Tensor(f32(T * D * B * H, 1), [T, D, B, H]);
+      const options: RecurrentOptions = { cell, hiddenSize: H, direction: 'bidirectional', linearBeforeReset: lbr };
+      const withBias = recurrentBackward(recurrentForward({
+        X: new Tensor(X, [T, B, I]), W: new Tensor(W, [D, G * H, I]), R: new Tensor(R, [D, G * H, H]), B: new Tensor(Bias, [D, 2 * G * H]), sequenceLens: lens,
+      }, options, { training: true }).saved!, { dY });
+      // X' = [X | 1], W' = [W | Wb + Rb] (Rbh stays a bias under lbr, where r multiplies it).
+      const X1 = new Float32Array(T * B * (I + 1));
+      for (let r = 0; r < T * B; r++) {
+        X1.set(X.subarray(r * I, (r + 1) * I), r * (I + 1));
+        X1[r * (I + 1) + I] = 1;
+      }
+      const W1 = new Float32Array(D * G * H * (I + 1));
+      const Bias1 = new Float32Array(D * 2 * G * H);
+      for (let d = 0; d < D; d++) {
+        for (let j = 0; j < G * H; j++) {
+          const row = d * G * H + j;
+          W1.set(W.subarray(row * I, (row + 1) * I), row * (I + 1));
+          const wb = Bias[d * 2 * G * H + j]!, rb = Bias[d * 2 * G * H + G * H + j]!;
+          const keepRb = lbr && j >= 2 * H;
+          W1[row * (I + 1) + I] = keepRb ? wb : wb + rb;
+          if (keepRb) Bias1[d * 2 * G * H + G * H + j] = rb;
+        }
+      }
+      const column = recurrentBackward(recurrentForward({
+        X: new Tensor(X1, [T, B, I + 1]), W: new Tensor(W1, [D, G * H, I + 1]), R: new Tensor(R, [D, G * H, H]), B: new Tensor(Bias1, [D, 2 * G * H]), sequenceLens: lens,
+      }, options, { training: true }).saved!, { dY });
+      const dWb = new Float64Array(D * G * H), fromGemm = new Float64Array(D * G * H);
+      for (let d = 0; d < D; d++) {
+        for (let j = 0; j < G * H; j++) {
+          dWb[d * G * H + j] = withBias.dB!.data[d * 2 * G * H + j]!;
+          fromGemm[d * G * H + j] = column.dW.data[(d * G * H + j) * (I + 1) + I]!;
+        }
+      }
+      expectClose('dWb vs dW constant column', dWb, fromGemm, { rtol: 1e-4, atol: 1e-4 * Math.max(1, maxAbs(fromGemm)) });
+    });
+  }
 });
