@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { backward, enableGrad, grad, isGradEnabled, needsGrad, noGrad, record } from '../../src/autograd/tape.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { dense } from '../../src/layers/index.js';
 import { sgd } from '../../src/train/optimizers.js';
 
 const t = (values: number[], shape = [values.length]) => new Tensor(Float32Array.from(values), shape);
@@ -140,6 +141,20 @@ describe('in-place changes between forward and backward', () => {
     expect(() => loss.backward()).toThrow(/input 0 of 'mul' \(\[2\]\) was modified in place/);
     // Nothing ran, so the same error comes again rather than "already back-propagated".
     expect(() => loss.backward()).toThrow(/was modified in place/);
+  });
+
+  it('grad() checks versions as backward() does', () => {
+    const a = t([1, 2]).requireGrad();
+    const y = mul(a, a);
+    a.markModified();
+    expect(() => grad(sum(y), [a])).toThrow(/grad: input 0 of 'mul'/);
+  });
+
+  it("a layer's setWeights counts as a change to its weights", () => {
+    const layer = dense({ units: 2, inputShape: [3] });
+    const out = layer.apply(t([1, 2, 3, 4, 5, 6], [2, 3])) as Tensor;
+    layer.setWeights(layer.getWeights());
+    expect(() => sum(out).backward()).toThrow(/input 1 of 'add' \(\[2\]\) was modified in place/); // the bias
   });
 
   it('lets the usual loop run: forward, backward, step, and forward again', () => {
