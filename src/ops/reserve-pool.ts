@@ -9,8 +9,8 @@
 /** Idle bytes kept at most; the oldest idle reserves go first beyond it. */
 const MAX_IDLE_BYTES = 512 * 1024 * 1024;
 
-// Whole buffers, oldest first (Map iterates in insertion order).
-const idle = new Map<ArrayBuffer, number>();
+// Whole buffers, oldest first (a Set iterates in insertion order).
+const idle = new Set<ArrayBuffer>();
 // Buffers takeReserve made: only these come back, never a caller's own.
 const owned = new WeakSet<ArrayBuffer>();
 let idleBytes = 0;
@@ -18,7 +18,8 @@ let idleBytes = 0;
 /** A reserve of n floats, a view of an idle buffer when one fits. Contents are arbitrary. */
 export function takeReserve(n: number): Float32Array {
   let best: ArrayBuffer | null = null;
-  for (const [buffer, bytes] of idle) {
+  for (const buffer of idle) {
+    const bytes = buffer.byteLength;
     if (bytes >= 4 * n && bytes <= 8 * Math.max(n, 1) && (!best || bytes < best.byteLength)) best = buffer;
   }
   if (!best) {
@@ -38,12 +39,12 @@ export function takeReserve(n: number): Float32Array {
 export function giveReserve(a: Float32Array): void {
   const buffer = a.buffer as ArrayBuffer;
   if (!owned.has(buffer) || idle.has(buffer) || buffer.byteLength > MAX_IDLE_BYTES) return;
-  idle.set(buffer, buffer.byteLength);
+  idle.add(buffer);
   idleBytes += buffer.byteLength;
-  for (const [old, bytes] of idle) {
+  for (const old of idle) {
     if (idleBytes <= MAX_IDLE_BYTES) break;
     idle.delete(old);
-    idleBytes -= bytes;
+    idleBytes -= old.byteLength;
   }
 }
 
