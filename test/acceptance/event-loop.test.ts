@@ -57,7 +57,9 @@ function expectFree(r: Awaited<ReturnType<typeof fitWhileServing>>, batches: num
 }
 
 describe('event loop during fit()', () => {
-  const [B, T, I, H] = [128, 150, 64, 256];
+  // Sized for batches of about 400 ms on the 2-core machine, so the >= 200 ms premise keeps
+  // a margin as the kernels get faster (T = 150 had come down to ~197 ms).
+  const [B, T, I, H] = [128, 300, 64, 256];
 
   it('keeps p99 event-loop delay under 50 ms while batches take >= 200 ms', async () => {
     const model = loom.sequential({ layers: [loom.layers.lstm({ units: H, inputShape: [T, I] }), loom.layers.dense({ units: 1 })] });
