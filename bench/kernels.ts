@@ -21,7 +21,7 @@ import {
 const budget = Number(process.env.LOOMRNN_BENCH_BUDGET ?? 1.5);
 if (!(budget > 0)) throw new RangeError(`LOOMRNN_BENCH_BUDGET must be a positive number of seconds, got ${process.env.LOOMRNN_BENCH_BUDGET}`);
 const only = process.env.LOOMRNN_BENCH_ONLY ?? '';
-const timing: TimingOptions = { budgetSeconds: budget, minReps: 5, warmup: 2 };
+const timing: TimingOptions = { budgetSeconds: budget, minReps: 5, warmup: 2, warmupSeconds: 1 };
 
 let seed = 42;
 function random(n: number, scale = 0.1): Float32Array {
@@ -77,7 +77,8 @@ interface Row {
   itemsPerSecond: number;
   gflops: number;
   peakPercent: number;
-  peers: Record<string, { seconds: number; gflops: number; ratio: number }>;
+  /** ratio = seconds / loomSeconds, loomrnn's median over the same stretch as the peer's. */
+  peers: Record<string, { seconds: number; gflops: number; ratio: number; loomSeconds: number }>;
 }
 
 const fmt = (x: number, digits = 0) => x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
@@ -91,7 +92,9 @@ async function main() {
 
   const workloads: Workload[] = [...sgemmWorkloads(), ...recurrentWorkloads()].filter((w) => w.id.includes(only));
   const loomSamples = new Map<string, number[]>();
-  const ortSeconds = new Map<string, number>();
+  // onnxruntime's median and loomrnn's over the same interleaved rounds: that pair alone
+  // makes the onnxruntime ratio (loomrnn's later samples belong to the PyTorch comparison).
+  const ortPairs = new Map<string, { ort: number; loom: number }>();
 
   // Pass 1: loomrnn, and onnxruntime in alternating rounds for inference.
   for (const w of workloads) {
@@ -103,16 +106,19 @@ async function main() {
     const step = loomRecurrent(w, weights);
     const samples: number[] = [];
     if (w.mode === 'infer') {
-      // Three rounds of each in turn: the machine's speed drifts by 10-20% over seconds
-      // here, and both medians then span the same stretch of it.
+      // Rounds of each in turn: the machine's speed drifts by 10-20% over seconds here, and
+      // both medians then span the same stretch of it.
       const ort = await ortInference(w, weights, threads);
       const ortSamples: number[] = [];
+      const rounds = 5;
       const round = { ...timing, budgetSeconds: timing.budgetSeconds / 2, minReps: Math.ceil(timing.minReps / 2) };
-      for (let r = 0; r < 3; r++) {
-        samples.push(...(await sampleSeconds(step, round)));
-        ortSamples.push(...(await sampleSeconds(ort.step, round)));
+      for (let r = 0; r < rounds; r++) {
+        // Each side warms up in full once; later rounds only resume.
+        const options = r === 0 ? round : { ...round, warmupSeconds: 0 };
+        samples.push(...(await sampleSeconds(step, options)));
+        ortSamples.push(...(await sampleSeconds(ort.step, options)));
       }
-      ortSeconds.set(w.id, median(ortSamples));
+      ortPairs.set(w.id, { ort: median(ortSamples), loom: median(samples) });
       await ort.release();
     } else {
       samples.push(...(await sampleSeconds(step, timing)));
@@ -137,10 +143,11 @@ async function main() {
     const seconds = median(loomSamples.get(w.id)!);
     const gflops = flops(w) / seconds / 1e9;
     const peers: Row['peers'] = {};
-    const peer = (name: string, s: number | undefined) => {
-      if (s !== undefined) peers[name] = { seconds: s, gflops: flops(w) / s / 1e9, ratio: s / seconds };
+    const peer = (name: string, s: number | undefined, loom = seconds) => {
+      if (s !== undefined) peers[name] = { seconds: s, gflops: flops(w) / s / 1e9, ratio: s / loom, loomSeconds: loom };
     };
-    peer('onnxruntime', ortSeconds.get(w.id));
+    const pair = ortPairs.get(w.id);
+    peer('onnxruntime', pair?.ort, pair?.loom);
     peer(w.kind === 'sgemm' ? 'openblas' : 'pytorch', torch?.seconds.get(w.id));
     return {
       id: w.id, kind: w.kind, ...(w.kind === 'recurrent' ? { mode: w.mode } : {}),

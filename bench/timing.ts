@@ -6,11 +6,17 @@ export interface TimingOptions {
   /** Stop adding reps once this much time was spent (after `minReps`). */
   budgetSeconds: number;
   minReps: number;
+  /** Untimed calls first: at least this many, and for at least `warmupSeconds`. */
   warmup: number;
+  warmupSeconds: number;
 }
 
 export async function sampleSeconds(step: () => unknown, options: TimingOptions): Promise<number[]> {
-  for (let i = 0; i < options.warmup; i++) await step();
+  // A time floor as well as a count: the first ~0.5-1 s of a recurrent shape run up to 25%
+  // slower here (seen with one thread too, and not for SGEMM), two calls do not cover it,
+  // and a workload's first round would otherwise drag its median.
+  const warmStart = performance.now();
+  for (let i = 0; i < options.warmup || (performance.now() - warmStart) / 1e3 < options.warmupSeconds; i++) await step();
   const samples: number[] = [];
   const start = performance.now();
   while (samples.length < options.minReps || (performance.now() - start) / 1e3 < options.budgetSeconds) {

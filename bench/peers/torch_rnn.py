@@ -14,9 +14,13 @@ import numpy as np
 import torch
 
 
-def median_seconds(fn, reps, warmup=2):
-    for _ in range(warmup):
+def median_seconds(fn, reps, warmup=2, warmup_seconds=1.0):
+    # As bench/timing.ts: at least `warmup` untimed calls and at least `warmup_seconds`.
+    start = time.perf_counter()
+    done = 0
+    while done < warmup or time.perf_counter() - start < warmup_seconds:
         fn()
+        done += 1
     times = []
     for _ in range(reps):
         start = time.perf_counter()
