@@ -58,7 +58,12 @@ function loomRecurrent(w: RecurrentWorkload, weights: RecurrentWeights): () => v
   };
   // GRU as PyTorch and Keras run it (reset gate after the recurrent product).
   const options = { cell: w.cell, hiddenSize: w.H, linearBeforeReset: w.cell === 'gru' };
-  if (w.mode === 'infer') return () => ops.recurrentForward(inputs, options);
+  // Inference packs W and R once, as onnxruntime packs a model's initializers when its
+  // session is created; training repacks them every step, as they change every step.
+  if (w.mode === 'infer') {
+    const packed = ops.packRecurrentWeights(inputs, options);
+    return () => ops.recurrentForward(inputs, options, { packed });
+  }
   // As PyTorch's y.sum().backward(): an upstream gradient of ones on Y.
   const dY = new Tensor(new Float32Array(w.T * w.B * w.H).fill(1), [w.T, 1, w.B, w.H]);
   return () => {

@@ -93,6 +93,8 @@ export interface RecurrentForwardBuffers {
   Yh: F32;
   Yc: F32;
   reserve: F32;
+  /** recurrentPack's output for this desc, or absent: W and R are packed by the call. */
+  packed?: F32;
 }
 
 export interface RecurrentBackwardBuffers {
@@ -126,6 +128,9 @@ interface Binding {
   gemv(args: GemvArgs): void;
   gemvPacked(args: GemvPackedArgs): void;
   recurrentReserveSize(desc: RecurrentDesc): number;
+  recurrentPackKey(desc: RecurrentDesc): string;
+  recurrentPackSize(desc: RecurrentDesc): number;
+  recurrentPack(desc: RecurrentDesc, buffers: { W: Float32Array; R: Float32Array; packed: Float32Array }): void;
   recurrentForward(desc: RecurrentDesc, buffers: RecurrentForwardBuffers): void;
   recurrentForwardAsync(desc: RecurrentDesc, buffers: RecurrentForwardBuffers): Promise<void>;
   recurrentBackward(desc: RecurrentDesc, buffers: RecurrentBackwardBuffers): void;
@@ -222,6 +227,10 @@ export const native = {
   gemv: (args: GemvArgs) => callSync((b) => b.gemv(args)),
   gemvPacked: (args: GemvPackedArgs) => callSync((b) => b.gemvPacked(args)),
   recurrentReserveSize: (desc: RecurrentDesc) => callSync((b) => b.recurrentReserveSize(desc)),
+  recurrentPackKey: (desc: RecurrentDesc) => callSync((b) => b.recurrentPackKey(desc)),
+  recurrentPackSize: (desc: RecurrentDesc) => callSync((b) => b.recurrentPackSize(desc)),
+  recurrentPack: (desc: RecurrentDesc, buffers: { W: Float32Array; R: Float32Array; packed: Float32Array }) =>
+    callSync((b) => b.recurrentPack(desc, buffers)),
   recurrentForward: (desc: RecurrentDesc, buffers: RecurrentForwardBuffers) =>
     callSync((b) => b.recurrentForward(desc, buffers)),
   recurrentForwardAsync: (desc: RecurrentDesc, buffers: RecurrentForwardBuffers) =>

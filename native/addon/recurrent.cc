@@ -105,6 +105,9 @@ std::function<void()> forward_call(const Napi::CallbackInfo& info) {
   a.Y_h = array_field<float>(b, "Yh", s.state, true);
   a.Y_c = lstm ? array_field<float>(b, "Yc", s.state, true) : nullptr;
   a.reserve = array_field<float>(b, "reserve", s.reserve, true);
+  const size_t packed = recurrent_pack_size(d);
+  a.packed = array_field<float>(b, "packed", packed, true);
+  a.packed_floats = a.packed ? packed : 0;
   advise_huge_pages(a.Y, s.y);
   advise_huge_pages(a.reserve, s.reserve);
   return [d, a] { recurrent_forward(d, a); };
@@ -138,6 +141,32 @@ Napi::Value reserve_floats(const Napi::CallbackInfo& info) {
                            static_cast<double>(guarded(info.Env(), [&] { return reserve_size(d); })));
 }
 
+Napi::Value pack_key(const Napi::CallbackInfo& info) {
+  const RecurrentDesc d = parse_desc(object_arg(info, 0, "desc"));
+  return Napi::String::New(info.Env(), guarded(info.Env(), [&] { return recurrent_pack_key(d); }));
+}
+
+Napi::Value pack_floats(const Napi::CallbackInfo& info) {
+  const RecurrentDesc d = parse_desc(object_arg(info, 0, "desc"));
+  return Napi::Number::New(info.Env(), static_cast<double>(guarded(info.Env(), [&] {
+                             return recurrent_pack_size(d);
+                           })));
+}
+
+// recurrentPack(desc, { W, R, packed }): packs W and R into `packed` (recurrentPackSize
+// floats) for inference calls that pass it as buffers.packed.
+Napi::Value pack_sync(const Napi::CallbackInfo& info) {
+  const RecurrentDesc d = parse_desc(object_arg(info, 0, "desc"));
+  Napi::Object b = object_arg(info, 1, "buffers");
+  const Sizes s = sizes_of(d);
+  const size_t floats = guarded(info.Env(), [&] { return recurrent_pack_size(d); });
+  const float* W = array_field<float>(b, "W", s.w, false);
+  const float* R = array_field<float>(b, "R", s.r, false);
+  float* packed = array_field<float>(b, "packed", floats, false);
+  guarded(info.Env(), [&] { recurrent_pack(d, W, R, packed, floats); });
+  return info.Env().Undefined();
+}
+
 Napi::Value forward_sync(const Napi::CallbackInfo& info) {
   auto call = guarded(info.Env(), [&] { return forward_call(info); });
   guarded(info.Env(), call);
@@ -164,6 +193,9 @@ Napi::Value backward_async(const Napi::CallbackInfo& info) {
 
 void register_recurrent(Napi::Env env, Napi::Object exports) {
   exports.Set("recurrentReserveSize", Napi::Function::New(env, reserve_floats, "recurrentReserveSize"));
+  exports.Set("recurrentPackKey", Napi::Function::New(env, pack_key, "recurrentPackKey"));
+  exports.Set("recurrentPackSize", Napi::Function::New(env, pack_floats, "recurrentPackSize"));
+  exports.Set("recurrentPack", Napi::Function::New(env, pack_sync, "recurrentPack"));
   exports.Set("recurrentForward", Napi::Function::New(env, forward_sync, "recurrentForward"));
   exports.Set("recurrentForwardAsync", Napi::Function::New(env, forward_async, "recurrentForwardAsync"));
   exports.Set("recurrentBackward", Napi::Function::New(env, backward_sync, "recurrentBackward"));

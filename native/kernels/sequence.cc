@@ -31,7 +31,9 @@
 #include "sequence.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <functional>
@@ -175,6 +177,109 @@ void copy(float* dst, const float* src, int64_t n) {
   if (dst != src) std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
 }
 
+struct FreeFloats {
+  void operator()(float* p) const { std::free(p); }
+};
+
+// How the forward steps read R, and so how it is packed.
+struct PackConfig {
+  bool gemv;   // one-vector steps (cells::gemv_step) rather than GEMMs
+  bool units;  // gemv steps over per-part packed R_g^T rather than R's rows in place
+  int parts;   // unit parts of a gemv step
+  bool wt;     // W^T packed for the projection too (prepacked weights only)
+};
+
+PackConfig pack_config(const RecurrentDesc& desc, bool prepacked) {
+  const int64_t GH = gate_count(desc.cell) * desc.H;
+  PackConfig c{};
+  c.gemv = desc.B <= kGemvMaxBatch;
+  // Weights packed ahead serve any T: the packing that short sequences avoid is paid once.
+  c.units = c.gemv && (prepacked || desc.T >= kPackedGemvMinSteps);
+  c.parts = desc.B * GH * desc.H >= kParallelGemvFma ? num_threads() : 1;
+  c.wt = prepacked;
+  return c;
+}
+
+enum class PackKind { Wt, Rt, Unit };
+
+// One packed matrix of a direction: op(B) = (its W or R rows from `src`)^T, K x N, at `at`
+// floats into the direction's block; `slot` is its rt index or part * G + gate.
+struct PackEntry {
+  PackKind kind;
+  int64_t slot, part, K, N, src, at;
+};
+
+struct PackPlan {
+  std::vector<PackEntry> entries;
+  int64_t floats = 0;  // per direction, each entry starting on 64 bytes
+};
+
+PackPlan forward_plan(const RecurrentDesc& desc, const PackConfig& c) {
+  const int64_t H = desc.H, G = gate_count(desc.cell), GH = G * H;
+  PackPlan plan;
+  auto add = [&](PackKind kind, int64_t slot, int64_t part, int64_t K, int64_t N, int64_t src) {
+    plan.entries.push_back({kind, slot, part, K, N, src, plan.floats});
+    plan.floats += (PackedB::floats(K, N) + 15) / 16 * 16;
+  };
+  if (c.wt) add(PackKind::Wt, 0, -1, desc.I, GH, 0);
+  if (c.units) {
+    for (int64_t p = 0; p < c.parts; ++p) {
+      const auto [j0, j1] = cells::unit_range(H, c.parts, p);
+      if (j1 == j0) continue;
+      for (int64_t g = 0; g < G; ++g) add(PackKind::Unit, p * G + g, p, H, j1 - j0, (g * H + j0) * H);
+    }
+  } else if (!c.gemv && desc.cell == Cell::GRU) {
+    add(PackKind::Rt, 0, -1, H, 2 * H, 0);
+    add(PackKind::Rt, 1, -1, H, H, 2 * H * H);
+  } else if (!c.gemv) {
+    add(PackKind::Rt, 0, -1, H, GH, 0);
+  }
+  return plan;
+}
+
+// Packs the plan's entries for one direction's W [GH, I] and R [GH, H] into `out`. Each unit
+// part packs its own columns, on the thread that will read them every step (with two
+// threads the pool keeps a repeated job's chunk p on one thread). A failure must not escape
+// a pool thread: it is carried out and rethrown here.
+void pack_plan(const PackPlan& plan, const PackConfig& c, const RecurrentDesc& desc,
+               const float* W, const float* R, float* out) {
+  auto pack = [&](const PackEntry& e) {
+    const bool w = e.kind == PackKind::Wt;
+    PackedB(true, e.K, e.N, (w ? W : R) + e.src, w ? desc.I : desc.H, out + e.at);
+  };
+  for (const PackEntry& e : plan.entries)
+    if (e.kind != PackKind::Unit) pack(e);
+  if (!c.units) return;
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  parallel_for(c.parts, 1, [&](int64_t p0, int64_t p1) {
+    try {
+      for (const PackEntry& e : plan.entries)
+        if (e.kind == PackKind::Unit && e.part >= p0 && e.part < p1) pack(e);
+    } catch (...) {
+      const std::lock_guard<std::mutex> lock(failure_mutex);
+      if (!failure) failure = std::current_exception();
+    }
+  });
+  if (failure) std::rethrow_exception(failure);
+}
+
+// What a prepacked buffer starts with, so that a call under another layout fails instead
+// of misreading it; the panels follow from the first 64-byte boundary after it.
+constexpr int64_t kPackHeaderFloats = 16;
+constexpr int32_t kPackMagic = 0x6b63706c;  // "lpck"
+
+std::array<int32_t, 10> pack_header(const RecurrentDesc& desc, const PackConfig& c) {
+  return {kPackMagic, static_cast<int32_t>(active_isa()), static_cast<int32_t>(packed_panel_width()),
+          c.gemv, c.units, c.parts, static_cast<int32_t>(desc.cell), static_cast<int32_t>(desc.H),
+          static_cast<int32_t>(desc.I), num_directions(desc)};
+}
+
+const float* pack_data(const float* packed) {
+  const uintptr_t p = reinterpret_cast<uintptr_t>(packed + kPackHeaderFloats);
+  return reinterpret_cast<const float*>((p + 63) & ~uintptr_t{63});
+}
+
 // One direction's weights and constant step arguments.
 struct Dir {
   int d = 0;
@@ -182,11 +287,14 @@ struct Dir {
   const float* W = nullptr;        // [GH, I]
   const float* R = nullptr;        // [GH, H]
   std::vector<float> bias;         // [GH] Wb + Rb as the gate kernels add it; empty: no Bias
-  std::unique_ptr<PackedB> rt[2];  // forward: R^T (GRU: z,r rows and h rows)
-  std::unique_ptr<PackedB> r[2];   // backward: R, same split
-  // Forward, unit-split steps: [part * G + g] part's columns of R_g^T (CellDir::rt_units).
-  std::vector<std::unique_ptr<PackedB>> rt_units_owned;
+  // Forward packs (forward_plan): views into `packs`, or into the caller's prepacked buffer.
+  std::unique_ptr<float, FreeFloats> packs;
+  std::vector<std::unique_ptr<PackedB>> views;
+  const PackedB* wt = nullptr;     // W^T for the projection; null: sgemm packs W itself
+  const PackedB* rt[2] = {};       // R^T (GRU: z,r rows and h rows)
+  // Unit-split steps: [part * G + g] part's columns of R_g^T (CellDir::rt_units).
   std::vector<const PackedB*> rt_units;
+  std::unique_ptr<PackedB> r[2];   // backward: R, same split as rt
   CellDir cell{};
   GateArgs base{};
 };
@@ -197,7 +305,7 @@ cells::ActSpec spec(const Activation& a) {
 
 void init_dir(Dir& dir, const RecurrentDesc& desc, int d, const float* W, const float* R,
               const float* Bias, const float* P, const int32_t* lens, bool packs_fwd,
-              bool packs_bwd) {
+              bool packs_bwd, const float* prepacked = nullptr) {
   const int64_t H = desc.H, I = desc.I, GH = gate_count(desc.cell) * H;
   const bool gru = desc.cell == Cell::GRU;
   dir.d = d;
@@ -215,41 +323,25 @@ void init_dir(Dir& dir, const RecurrentDesc& desc, int d, const float* W, const 
       dir.bias[j] = keep_out ? wb[j] : wb[j] + rb[j];
     }
   }
-  const bool gemv = desc.B <= kGemvMaxBatch;
+  const PackConfig c = pack_config(desc, prepacked != nullptr);
   const int threads = num_threads();
-  const int unit_parts = desc.B * GH * H >= kParallelGemvFma ? threads : 1;
-  if (packs_fwd && gemv && desc.T >= kPackedGemvMinSteps) {
-    const int64_t G = gate_count(desc.cell);
-    dir.rt_units_owned.resize(static_cast<size_t>(unit_parts * G));
-    dir.rt_units.resize(static_cast<size_t>(unit_parts * G));
-    // Each part packs its own columns, on the thread that will read them every step (with
-    // two threads the pool keeps a repeated job's chunk p on one thread). A failed
-    // allocation must not escape a pool thread: it is carried out and rethrown here.
-    std::exception_ptr failure;
-    std::mutex failure_mutex;
-    parallel_for(unit_parts, 1, [&](int64_t p0, int64_t p1) {
-      try {
-        for (int64_t p = p0; p < p1; ++p) {
-          const auto [j0, j1] = cells::unit_range(H, unit_parts, p);
-          for (int64_t g = 0; g < G; ++g) {
-            auto& rt = dir.rt_units_owned[p * G + g];
-            if (j1 > j0) rt = std::make_unique<PackedB>(true, H, j1 - j0, dir.R + (g * H + j0) * H, H);
-            dir.rt_units[p * G + g] = rt.get();
-          }
-        }
-      } catch (...) {
-        const std::lock_guard<std::mutex> lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-      }
-    });
-    if (failure) std::rethrow_exception(failure);
-  }
-  if (packs_fwd && !gemv) {
-    if (gru) {
-      dir.rt[0] = std::make_unique<PackedB>(true, H, 2 * H, dir.R, H);
-      dir.rt[1] = std::make_unique<PackedB>(true, H, H, dir.R + 2 * H * H, H);
-    } else {
-      dir.rt[0] = std::make_unique<PackedB>(true, H, GH, dir.R, H);
+  if (packs_fwd) {
+    const PackPlan plan = forward_plan(desc, c);
+    const float* base = prepacked ? prepacked + d * plan.floats : nullptr;
+    if (!base && plan.floats > 0) {
+      float* own = static_cast<float*>(std::aligned_alloc(64, static_cast<size_t>(plan.floats) * 4));
+      if (own == nullptr) throw std::bad_alloc();
+      dir.packs.reset(own);
+      pack_plan(plan, c, desc, dir.W, dir.R, own);
+      base = own;
+    }
+    if (c.units) dir.rt_units.assign(static_cast<size_t>(c.parts * gate_count(desc.cell)), nullptr);
+    for (const PackEntry& e : plan.entries) {
+      dir.views.push_back(std::make_unique<PackedB>(e.K, e.N, base + e.at));
+      const PackedB* v = dir.views.back().get();
+      if (e.kind == PackKind::Wt) dir.wt = v;
+      if (e.kind == PackKind::Rt) dir.rt[e.slot] = v;
+      if (e.kind == PackKind::Unit) dir.rt_units[e.slot] = v;
     }
   }
   if (packs_bwd) {
@@ -264,13 +356,13 @@ void init_dir(Dir& dir, const RecurrentDesc& desc, int d, const float* W, const 
   dir.cell.H = H;
   dir.cell.row_parts =
       desc.B * GH >= kParallelGateElems ? static_cast<int>(std::min<int64_t>(threads, desc.B)) : 1;
-  dir.cell.gemv = gemv;
+  dir.cell.gemv = c.gemv;
   dir.cell.G = gate_count(desc.cell);
   dir.cell.rt_units = dir.rt_units.empty() ? nullptr : dir.rt_units.data();
   dir.cell.R = dir.R;
-  dir.cell.unit_parts = unit_parts;
+  dir.cell.unit_parts = c.parts;
   for (int i = 0; i < 2; ++i) {
-    dir.cell.rt[i] = dir.rt[i].get();
+    dir.cell.rt[i] = dir.rt[i];
     dir.cell.r[i] = dir.r[i].get();
   }
   dir.cell.k = &cells::gate_kernels();
@@ -340,7 +432,10 @@ void forward_steps(const RecurrentDesc& desc, const Dir& dir, const float* X, in
   // pre[t_first.., :] = X[t_first.., I] @ W^T over the L steps' rows
   const int64_t t_first = dir.reverse ? T - p1 : p0;
   float* proj = st.pre + (t_first - st.t_lo) * B * GH;
-  sgemm(false, true, L * B, GH, I, 1.0f, X + t_first * B * I, I, dir.W, I, 0.0f, proj, GH);
+  if (dir.wt)
+    sgemm_packed(false, L * B, GH, I, 1.0f, X + t_first * B * I, I, *dir.wt, 0.0f, proj, GH);
+  else
+    sgemm(false, true, L * B, GH, I, 1.0f, X + t_first * B * I, I, dir.W, I, 0.0f, proj, GH);
 
   for (int64_t p = p0; p < p1; ++p) {
     const int64_t t = dir.reverse ? T - 1 - p : p;
@@ -390,6 +485,29 @@ void forward_steps(const RecurrentDesc& desc, const Dir& dir, const float* X, in
   }
 }
 
+std::string describe(const std::array<int32_t, 10>& h) {
+  const bool known = h[1] >= 0 && h[1] <= static_cast<int32_t>(Isa::AVX512);
+  return std::string("isa ") + (known ? isa_name(static_cast<Isa>(h[1])) : "?") +
+         ", panels " + std::to_string(h[2]) + (h[3] ? (h[4] ? ", one-vector steps over " + std::to_string(h[5]) + " parts" : ", one-vector steps in place") : ", batched steps") +
+         ", cell " + std::to_string(h[6]) + ", H " + std::to_string(h[7]) + ", I " +
+         std::to_string(h[8]) + ", directions " + std::to_string(h[9]);
+}
+
+// The panels of a prepacked buffer, once its header matches what desc needs now.
+const float* checked_pack(const RecurrentDesc& desc, const float* packed, size_t floats) {
+  const size_t want = recurrent_pack_size(desc);
+  if (floats != want)
+    fail("packed must hold " + std::to_string(want) + " floats for this desc, got " +
+         std::to_string(floats));
+  const auto need = pack_header(desc, pack_config(desc, true));
+  std::array<int32_t, 10> got{};
+  std::memcpy(got.data(), packed, sizeof(got));
+  if (got != need)
+    fail("packed was made for " + describe(got) + "; this call needs " + describe(need) +
+         " (batch size or thread count changed): pack again");
+  return pack_data(packed);
+}
+
 // Whether the two directions run on their own threads (GEMMs inside then single-threaded)
 // rather than one after the other with threaded GEMMs.
 bool directions_concurrent(const RecurrentDesc& desc) {
@@ -407,6 +525,37 @@ void for_directions(bool concurrent, int D, const std::function<void(int)>& fn) 
 }
 
 }  // namespace
+
+std::string recurrent_pack_key(const RecurrentDesc& desc) {
+  validate(desc);
+  return describe(pack_header(desc, pack_config(desc, true)));
+}
+
+size_t recurrent_pack_size(const RecurrentDesc& desc) {
+  validate(desc);
+  const PackPlan plan = forward_plan(desc, pack_config(desc, true));
+  // The header, up to 15 floats to the next 64-byte boundary, then each direction's plan.
+  return static_cast<size_t>(kPackHeaderFloats + 15 + num_directions(desc) * plan.floats);
+}
+
+void recurrent_pack(const RecurrentDesc& desc, const float* W, const float* R, float* packed,
+                    size_t floats) {
+  validate(desc);
+  require(W, "W");
+  require(R, "R");
+  require(packed, "packed");
+  if (floats != recurrent_pack_size(desc))
+    fail("packed must hold " + std::to_string(recurrent_pack_size(desc)) +
+         " floats for this desc, got " + std::to_string(floats));
+  const PackConfig c = pack_config(desc, true);
+  const PackPlan plan = forward_plan(desc, c);
+  const auto header = pack_header(desc, c);
+  std::memcpy(packed, header.data(), sizeof(header));
+  float* data = const_cast<float*>(pack_data(packed));
+  const int64_t H = desc.H, I = desc.I, GH = gate_count(desc.cell) * H;
+  for (int d = 0; d < num_directions(desc); ++d)
+    pack_plan(plan, c, desc, W + d * GH * I, R + d * GH * H, data + d * plan.floats);
+}
 
 size_t reserve_size(const RecurrentDesc& desc) {
   validate(desc);
@@ -427,9 +576,15 @@ void recurrent_forward(const RecurrentDesc& desc, const RecurrentForwardArgs& ar
   const bool keep_steps = training && k == 0;
   const int64_t chunk = std::max<int64_t>(1, std::min(T, kProjectionRows / B));
 
+  const float* prepacked = nullptr;
+  if (args.packed) {
+    if (training) fail("packed weights serve inference only (no reserve)");
+    prepacked = checked_pack(desc, args.packed, args.packed_floats);
+  }
   std::vector<Dir> dirs(static_cast<size_t>(D));
   for (int d = 0; d < D; ++d)
-    init_dir(dirs[d], desc, d, args.W, args.R, args.Bias, args.P, args.seq_lens, true, false);
+    init_dir(dirs[d], desc, d, args.W, args.R, args.Bias, args.P, args.seq_lens, true, false,
+             prepacked);
 
   // Per direction: ping-pong states, zero initial state, GRU aux, projection chunk.
   const size_t per_dir = static_cast<size_t>(2 * BH * (lstm ? 2 : 1) + BH + (gru ? BH : 0) +

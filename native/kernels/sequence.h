@@ -11,6 +11,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace loom {
 
@@ -64,10 +65,22 @@ struct RecurrentForwardArgs {
   float* Y_h;                // nullable
   float* Y_c;                // nullable
   float* reserve;            // nullable (inference); else reserve_size(desc) floats
+  const float* packed;       // nullable; else W and R as recurrent_pack wrote them for desc
+  size_t packed_floats;
 };
 
 // Throws loom::Error on bad descriptors (sizes, lengths out of [0, T], ...).
 void recurrent_forward(const RecurrentDesc& desc, const RecurrentForwardArgs& args);
+
+// Inference weights packed ahead of the calls that read them (as a runtime packs a loaded
+// model's weights once): W^T for the input projection and R^T as the steps read it. The
+// layout depends on desc's cell, sizes and directions, on whether B takes the one-vector
+// step path, and on the thread count and kernel in use: recurrent_pack_key names that, and a
+// forward call given a buffer packed under another key fails rather than misread it.
+std::string recurrent_pack_key(const RecurrentDesc& desc);
+size_t recurrent_pack_size(const RecurrentDesc& desc);
+void recurrent_pack(const RecurrentDesc& desc, const float* W, const float* R, float* packed,
+                    size_t floats);
 
 struct RecurrentBackwardArgs {
   // The same inputs the training forward was called with, and its reserve.

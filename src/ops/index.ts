@@ -1,6 +1,9 @@
 export { gemm, gemmAsync, type GemmOptions } from './gemm.js';
 export {
   recurrentForward,
+  packRecurrentWeights,
+  RecurrentPack,
+  type RecurrentForwardOptions,
   recurrentForwardAsync,
   recurrentBackward,
   releaseRecurrentSaved,

@@ -1,7 +1,7 @@
 // Whole-sequence RNN / LSTM / GRU as one native op, forward and BPTT backward, with the
 // ONNX operators' semantics, inputs and attributes (see native/kernels/sequence.h).
 import { native, type RecurrentDesc, type RecurrentForwardBuffers } from '../native.js';
-import { checkTensor } from '../tensor/shape.js';
+import { checkTensor, describe } from '../tensor/shape.js';
 import { permute } from '../tensor/permute.js';
 import { Tensor } from '../tensor/tensor.js';
 import { giveReserve, takeReserve } from './reserve-pool.js';
@@ -269,16 +269,99 @@ function wrapOutputs(
   return result;
 }
 
+/**
+ * W and R packed once for many inference calls, as onnxruntime packs a model's weights when
+ * a session is created: pass it to recurrentForward as `{ packed }`. Each layout a call
+ * needs (one-vector steps at batch size 1 or batched steps above it, per thread count) is
+ * packed on first use and kept. The pack records the versions of W and R: a call after
+ * either changed in place (an optimizer step, `setWeights`, `markModified()`) throws
+ * rather than run on stale weights.
+ */
+export class RecurrentPack {
+  readonly W: Tensor;
+  readonly R: Tensor;
+  private readonly versions: readonly [number, number];
+  private readonly layouts = new Map<string, Float32Array>();
+
+  constructor(W: Tensor, R: Tensor) {
+    this.W = W;
+    this.R = R;
+    this.versions = [W.version, R.version];
+  }
+
+  /** Bytes held by the layouts packed so far. */
+  get bytes(): number {
+    let n = 0;
+    for (const buf of this.layouts.values()) n += buf.byteLength;
+    return n;
+  }
+
+  /** The packed buffer for desc, packed now if this layout is new. */
+  layoutFor(op: string, inputs: RecurrentInputs, desc: RecurrentDesc): Float32Array {
+    for (const [name, packed, given, version] of [
+      ['W', this.W, inputs.W, this.versions[0]],
+      ['R', this.R, inputs.R, this.versions[1]],
+    ] as const) {
+      if (given.data !== packed.data) {
+        throw new RangeError(`${op}: options.packed was packed from another ${name} than inputs.${name}; pack inputs.${name} with packRecurrentWeights`);
+      }
+      if (packed.version !== version) {
+        throw new Error(
+          `${op}: inputs.${name} changed in place since packRecurrentWeights (version ${version}, now ${packed.version}); pack it again`,
+        );
+      }
+    }
+    const key = native.recurrentPackKey(desc);
+    let buf = this.layouts.get(key);
+    if (!buf) {
+      buf = new Float32Array(native.recurrentPackSize(desc));
+      native.recurrentPack(desc, { W: this.W.data as Float32Array, R: this.R.data as Float32Array, packed: buf });
+      this.layouts.set(key, buf);
+    }
+    return buf;
+  }
+}
+
+/** Packs W and R for inference calls of recurrentForward (see RecurrentPack). */
+export function packRecurrentWeights(inputs: Pick<RecurrentInputs, 'W' | 'R'>, options: RecurrentOptions): RecurrentPack {
+  const op = 'packRecurrentWeights';
+  if (inputs === null || typeof inputs !== 'object') throw new TypeError(`${op}: inputs must be an object, got ${String(inputs)}`);
+  const { D } = validateOptions(options);
+  const H = options.hiddenSize;
+  const dims: Record<string, number> = { D, H, GH: GATES[options.cell] * H };
+  checkTensor(op, 'W', inputs.W, ['D', 'GH', 'I'], 'float32', dims);
+  checkTensor(op, 'R', inputs.R, ['D', 'GH', 'H'], 'float32', dims);
+  return new RecurrentPack(inputs.W, inputs.R);
+}
+
+export interface RecurrentForwardOptions {
+  /** Keep what recurrentBackward needs (`saved`). Default false. */
+  training?: boolean;
+  /** Inference with W and R packed ahead by packRecurrentWeights. */
+  packed?: RecurrentPack;
+}
+
+function packedFor(inputs: RecurrentInputs, desc: RecurrentDesc, { training = false, packed }: RecurrentForwardOptions): Float32Array | undefined {
+  if (packed === undefined) return undefined;
+  if (!(packed instanceof RecurrentPack)) {
+    throw new TypeError(`${OP}: options.packed must come from packRecurrentWeights, got ${describe(packed)}`);
+  }
+  if (training) throw new RangeError(`${OP}: options.packed serves inference; drop it or training: true`);
+  return packed.layoutFor(OP, inputs, desc);
+}
+
 /** Runs the whole sequence. With `training: true` the result carries what backward needs. */
 export function recurrentForward(
   inputs: RecurrentInputs,
   options: RecurrentOptions,
-  { training = false }: { training?: boolean } = {},
+  forward: RecurrentForwardOptions = {},
 ): RecurrentOutputs {
+  const training = forward.training ?? false;
   const { desc, buffers, layout, D, lstm } = prepare(inputs, options);
+  const packed = packedFor(inputs, desc, forward);
   const out = outputs(desc, D, lstm);
   const reserve = training ? takeReserve(native.recurrentReserveSize(desc)) : null;
-  native.recurrentForward(desc, { ...buffers, ...out, reserve });
+  native.recurrentForward(desc, { ...buffers, ...out, reserve, packed });
   const result: RecurrentOutputs = wrapOutputs(out, desc, D, layout);
   if (reserve) result.saved = { desc, layout, buffers: { ...buffers, reserve }, inputs };
   return result;
@@ -288,12 +371,14 @@ export function recurrentForward(
 export async function recurrentForwardAsync(
   inputs: RecurrentInputs,
   options: RecurrentOptions,
-  { training = false }: { training?: boolean } = {},
+  forward: RecurrentForwardOptions = {},
 ): Promise<RecurrentOutputs> {
+  const training = forward.training ?? false;
   const { desc, buffers, layout, D, lstm } = prepare(inputs, options);
+  const packed = packedFor(inputs, desc, forward);
   const out = outputs(desc, D, lstm);
   const reserve = training ? takeReserve(native.recurrentReserveSize(desc)) : null;
-  await native.recurrentForwardAsync(desc, { ...buffers, ...out, reserve });
+  await native.recurrentForwardAsync(desc, { ...buffers, ...out, reserve, packed });
   const result: RecurrentOutputs = wrapOutputs(out, desc, D, layout);
   if (reserve) result.saved = { desc, layout, buffers: { ...buffers, reserve }, inputs };
   return result;

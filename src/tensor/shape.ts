@@ -42,8 +42,9 @@ export function checkTensor(
   return tensor;
 }
 
-function describe(value: unknown): string {
+export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
-  return typeof value;
+  const name = typeof value === 'object' ? (value as object).constructor?.name : undefined;
+  return name && name !== 'Object' ? `a ${name}` : typeof value;
 }

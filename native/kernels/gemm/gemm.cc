@@ -138,11 +138,14 @@ struct PackedB::Impl {
   int64_t kc;              // depth of each packed block, fixed at pack time
   int64_t panels;          // ceil(N / nr)
   float* data = nullptr;   // for each kc block: `panels` panels of kc x nr
+  bool owned = true;       // data came from aligned_alloc here (else the caller keeps it)
 
   Impl() = default;
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
-  ~Impl() { std::free(data); }
+  ~Impl() {
+    if (owned) std::free(data);
+  }
 
   // The panels for op(B)[pc : pc+kcur, jc : ...]; jc is a multiple of nr.
   const float* block(int64_t pc, int64_t jc, int64_t kcur) const {
@@ -284,27 +287,68 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
   run(p, gemm::active_micro_kernel());
 }
 
-PackedB::PackedB(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb) {
-  // op(B)[K,N] -> kc-deep blocks of nr-wide panels in the active kernel's layout
-  const char* fn = "PackedB";
+namespace {
+
+std::unique_ptr<PackedB::Impl> packed_layout(const char* fn, int64_t K, int64_t N) {
   check_dims(fn, 0, N, K);
-  check_ld(fn, "ldb", ldb, trans_b ? K : N, trans_b ? "K" : "N");
-  check_ptr(fn, "B", B, K * N);
   const MicroKernel& uk = gemm::active_micro_kernel();
-  auto impl = std::make_unique<Impl>();
+  auto impl = std::make_unique<PackedB::Impl>();
   impl->uk = &uk;
   impl->K = K;
   impl->N = N;
   impl->kc = uk.kc;
   impl->panels = (N + uk.nr - 1) / uk.nr;
-  const int64_t floats = std::max<int64_t>(1, K * impl->panels * uk.nr);
-  impl->data = static_cast<float*>(std::aligned_alloc(64, round_up(floats * 4, 64)));
-  if (impl->data == nullptr) throw std::bad_alloc();
-  for (int64_t pc = 0; pc < K; pc += impl->kc) {
-    const int64_t kc = std::min(impl->kc, K - pc);
+  return impl;
+}
+
+void pack_into(const PackedB::Impl& impl, bool trans_b, const float* B, int64_t ldb) {
+  // op(B)[K,N] -> kc-deep blocks of nr-wide panels in the active kernel's layout
+  const MicroKernel& uk = *impl.uk;
+  for (int64_t pc = 0; pc < impl.K; pc += impl.kc) {
+    const int64_t kc = std::min(impl.kc, impl.K - pc);
     const float* src = trans_b ? B + pc : B + pc * ldb;
-    uk.pack_b(trans_b, src, ldb, kc, N, impl->data + pc * impl->panels * uk.nr);
+    uk.pack_b(trans_b, src, ldb, kc, impl.N, impl.data + pc * impl.panels * uk.nr);
   }
+}
+
+}  // namespace
+
+int64_t PackedB::floats(int64_t K, int64_t N) {
+  const int64_t nr = gemm::active_micro_kernel().nr;
+  return std::max<int64_t>(1, K * ((N + nr - 1) / nr) * nr);
+}
+
+PackedB::PackedB(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb) {
+  const char* fn = "PackedB";
+  auto impl = packed_layout(fn, K, N);
+  check_ld(fn, "ldb", ldb, trans_b ? K : N, trans_b ? "K" : "N");
+  check_ptr(fn, "B", B, K * N);
+  impl->data = static_cast<float*>(std::aligned_alloc(64, round_up(floats(K, N) * 4, 64)));
+  if (impl->data == nullptr) throw std::bad_alloc();
+  pack_into(*impl, trans_b, B, ldb);
+  impl_ = std::move(impl);
+}
+
+PackedB::PackedB(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb,
+                 float* storage) {
+  const char* fn = "PackedB";
+  auto impl = packed_layout(fn, K, N);
+  check_ld(fn, "ldb", ldb, trans_b ? K : N, trans_b ? "K" : "N");
+  check_ptr(fn, "B", B, K * N);
+  check_ptr(fn, "storage", storage, floats(K, N));
+  impl->data = storage;
+  impl->owned = false;
+  pack_into(*impl, trans_b, B, ldb);
+  impl_ = std::move(impl);
+}
+
+PackedB::PackedB(int64_t K, int64_t N, const float* packed) {
+  const char* fn = "PackedB";
+  auto impl = packed_layout(fn, K, N);
+  check_ptr(fn, "packed", packed, floats(K, N));
+  // Never written through: views are only read by the kernels.
+  impl->data = const_cast<float*>(packed);
+  impl->owned = false;
   impl_ = std::move(impl);
 }
 

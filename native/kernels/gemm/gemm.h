@@ -16,7 +16,13 @@ void sgemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float al
 class PackedB {
  public:
   PackedB(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb);
+  // Packs into `storage` (floats(K, N) floats, kept by the caller) instead of its own memory.
+  PackedB(bool trans_b, int64_t K, int64_t N, const float* B, int64_t ldb, float* storage);
+  // A view of panels an earlier PackedB(..., storage) wrote there, under the same kernel.
+  PackedB(int64_t K, int64_t N, const float* packed);
   ~PackedB();
+  // Floats the active kernel's layout of a K x N op(B) takes.
+  static int64_t floats(int64_t K, int64_t N);
   PackedB(const PackedB&) = delete;
   PackedB& operator=(const PackedB&) = delete;
   int64_t K() const;
