@@ -61,10 +61,11 @@ function probeLoss(out: RefOutputs, probe: Probe): number {
   return dot(out.Y.data, probe.cY) + dot(out.Yh.data, probe.cH) + (out.Yc ? dot(out.Yc.data, probe.cC) : 0);
 }
 
-function numericGradient(inputs: RefInputs, options: RefOptions, probe: Probe, param: Param): Float64Array {
+/** Central differences of every entry of `param`, or of the given entries only (the rest 0). */
+function numericGradient(inputs: RefInputs, options: RefOptions, probe: Probe, param: Param, indices?: number[]): Float64Array {
   const data = inputs[param]!.data;
   const grad = new Float64Array(data.length);
-  for (let i = 0; i < data.length; i++) {
+  for (const i of indices ?? data.keys()) {
     const keep = data[i]!;
     data[i] = keep + EPS;
     const plus = probeLoss(recurrentReference(inputs, options), probe);
@@ -234,4 +235,48 @@ describe('bias gradients summed inside the gate kernels', () => {
       expectClose('dWb vs dW constant column', dWb, fromGemm, { rtol: 1e-4, atol: 1e-4 * Math.max(1, maxAbs(fromGemm)) });
     });
   }
+});
+
+// The gate kernels run whole chunks of 64 hidden units with a compile-time trip count and
+// the rest with a runtime one: H = 70 takes both paths in every backward kernel. Central
+// differences of a sample of each tensor's entries keep the reference's cost small.
+describe('recurrentBackward over whole chunks of hidden units (H = 70)', () => {
+  const sampled = (n: number, seed: number): number[] => {
+    const rng = mulberry32(seed);
+    return Array.from({ length: Math.min(n, 24) }, () => Math.floor(rng() * n));
+  };
+  const variants: [string, Spec][] = [
+    ['rnn', full('rnn', { direction: 'bidirectional' })],
+    ['gru', full('gru', { direction: 'bidirectional' })],
+    ['gru linear_before_reset', full('gru', { direction: 'bidirectional', linearBeforeReset: true })],
+    ['lstm peepholes clip 0.6', full('lstm', { direction: 'bidirectional', clip: 0.6 })],
+  ];
+  it.each(variants)('%s', (_label, spec) => {
+    const { options, inputs } = randomCase({ T: 3, B: 2, I: 2, H: 70, seed: 21, ...spec, lens: [3, 1] });
+    const reference = recurrentReference(inputs, options);
+    const rng = mulberry32(5);
+    const probe: Probe = {
+      cY: { data: uniformF32(rng, reference.Y.data.length), shape: reference.Y.shape },
+      cH: { data: uniformF32(rng, reference.Yh.data.length), shape: reference.Yh.shape },
+      ...(reference.Yc && { cC: { data: uniformF32(rng, reference.Yc.data.length), shape: reference.Yc.shape } }),
+    };
+    const out = recurrentForward(toOpInputs(inputs), options as RecurrentOptions, { training: true });
+    const f32 = (t: RefTensor): Tensor => new Tensor(Float32Array.from(t.data), t.shape);
+    const grads = recurrentBackward(out.saved!, {
+      dY: f32(probe.cY!),
+      dYh: f32(probe.cH!),
+      ...(probe.cC && { dYc: f32(probe.cC) }),
+    });
+    for (const [param, key] of PARAMS) {
+      const input = inputs[param];
+      if (!input) continue;
+      const got = grads[key]!;
+      const indices = sampled(input.data.length, param.length);
+      const numeric = numericGradient(inputs, options, probe, param, indices);
+      const want = Float64Array.from(indices, (i) => numeric[i]!);
+      const have = Float64Array.from(indices, (i) => got.data[i]!);
+      const tol: Tolerance = { rtol: REL, atol: FLOOR * Math.max(1, maxAbs(want)) };
+      expectClose(`${key} at entries ${indices.join(',')}`, have, want, tol, [want.length]);
+    }
+  });
 });

@@ -8,6 +8,7 @@
 #endif
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "gates.h"
 
@@ -132,8 +133,9 @@ inline float softplus_f(float x) {
 }
 
 // y[i] = act(x[i]). The switch sits outside the loops so each loop vectorizes.
-inline void act_forward(const ActSpec& a, const float* __restrict x,
-                        float* __restrict y, int64_t n) {
+template <typename Len>
+inline void act_forward_n(const ActSpec& a, const float* __restrict x, float* __restrict y,
+                          Len n) {
   const float al = a.alpha, be = a.beta;
   switch (a.kind) {
     case kRelu:
@@ -178,8 +180,9 @@ inline void act_forward(const ActSpec& a, const float* __restrict x,
 }
 
 // y[i] = act(x[i]) and d[i] = act'(x[i]); at kinks the derivative of the branch taken.
-inline void act_backward(const ActSpec& a, const float* __restrict x,
-                         float* __restrict y, float* __restrict d, int64_t n) {
+template <typename Len>
+inline void act_backward_n(const ActSpec& a, const float* __restrict x, float* __restrict y,
+                           float* __restrict d, Len n) {
   const float al = a.alpha, be = a.beta;
   switch (a.kind) {
     case kRelu:
@@ -258,6 +261,29 @@ inline void act_backward(const ActSpec& a, const float* __restrict x,
       break;
     default:
       break;
+  }
+}
+
+// The gate kernels' chunk of hidden units. A full chunk runs with its trip count known at
+// compile time: no remainder loop, and the polynomial constants stay in registers.
+constexpr int64_t kActChunk = 64;
+using FullChunk = std::integral_constant<int64_t, kActChunk>;
+
+inline void act_forward(const ActSpec& a, const float* __restrict x, float* __restrict y,
+                        int64_t n) {
+  if (n == kActChunk) {
+    act_forward_n(a, x, y, FullChunk{});
+  } else {
+    act_forward_n(a, x, y, n);
+  }
+}
+
+inline void act_backward(const ActSpec& a, const float* __restrict x, float* __restrict y,
+                         float* __restrict d, int64_t n) {
+  if (n == kActChunk) {
+    act_backward_n(a, x, y, d, FullChunk{});
+  } else {
+    act_backward_n(a, x, y, d, n);
   }
 }
 
