@@ -105,9 +105,11 @@ std::function<void()> forward_call(const Napi::CallbackInfo& info) {
   a.Y_h = array_field<float>(b, "Yh", s.state, true);
   a.Y_c = lstm ? array_field<float>(b, "Yc", s.state, true) : nullptr;
   a.reserve = array_field<float>(b, "reserve", s.reserve, true);
-  const size_t packed = recurrent_pack_size(d);
-  a.packed = array_field<float>(b, "packed", packed, true);
-  a.packed_floats = a.packed ? packed : 0;
+  const Napi::Value packed = b.Get("packed");
+  if (!packed.IsNull() && !packed.IsUndefined()) {
+    a.packed = array_field<float>(b, "packed", 0, false);
+    a.packed_floats = packed.As<Napi::TypedArray>().ElementLength();
+  }
   advise_huge_pages(a.Y, s.y);
   advise_huge_pages(a.reserve, s.reserve);
   return [d, a] { recurrent_forward(d, a); };
@@ -158,7 +160,7 @@ Napi::Value pack_floats(const Napi::CallbackInfo& info) {
 Napi::Value pack_sync(const Napi::CallbackInfo& info) {
   const RecurrentDesc d = parse_desc(object_arg(info, 0, "desc"));
   Napi::Object b = object_arg(info, 1, "buffers");
-  const Sizes s = sizes_of(d);
+  const Sizes s = guarded(info.Env(), [&] { return sizes_of(d); });
   const size_t floats = guarded(info.Env(), [&] { return recurrent_pack_size(d); });
   const float* W = array_field<float>(b, "W", s.w, false);
   const float* R = array_field<float>(b, "R", s.r, false);

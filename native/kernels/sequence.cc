@@ -69,9 +69,11 @@ using cells::CellDir;
 using cells::GateArgs;
 
 // Rows of the input projection done per sgemm: big enough for full GEMM speed, small enough
-// that the steps read it from L2 (at B = 64, H = 256: 512 rows, 2 MB, beat 2048 rows by 7%
-// in inference and 3% in training, and one sgemm over all T by more).
-constexpr int64_t kProjectionRows = 512;
+// that the steps read it from cache. At B = 64, H = 256, 512 rows beat 2048 by 7% in
+// inference and 3% in training, and one sgemm over all T by more; with W^T packed once per
+// call rather than by every sgemm, 256 rows beat 512 by 1-3% at H = 256 and 512 (128: no
+// better at H = 512, 4% worse at H = 256).
+constexpr int64_t kProjectionRows = 256;
 // Below this many gate elements per step a second thread costs more than the kernel.
 constexpr int64_t kParallelGateElems = 16 * 1024;
 // Up to this batch the forward step runs as GEMVs (cells::gemv_step); above it the GEMM
@@ -186,8 +188,13 @@ struct PackConfig {
   bool gemv;   // one-vector steps (cells::gemv_step) rather than GEMMs
   bool units;  // gemv steps over per-part packed R_g^T rather than R's rows in place
   int parts;   // unit parts of a gemv step
-  bool wt;     // W^T packed for the projection too (prepacked weights only)
+  bool wt;     // W^T packed for the projection too
 };
+
+// Time steps per projection sgemm.
+int64_t projection_steps(const RecurrentDesc& desc) {
+  return std::max<int64_t>(1, std::min(desc.T, kProjectionRows / desc.B));
+}
 
 PackConfig pack_config(const RecurrentDesc& desc, bool prepacked) {
   const int64_t GH = gate_count(desc.cell) * desc.H;
@@ -196,7 +203,11 @@ PackConfig pack_config(const RecurrentDesc& desc, bool prepacked) {
   // Weights packed ahead serve any T: the packing that short sequences avoid is paid once.
   c.units = c.gemv && (prepacked || desc.T >= kPackedGemvMinSteps);
   c.parts = desc.B * GH * desc.H >= kParallelGemvFma ? num_threads() : 1;
-  c.wt = prepacked;
+  // W^T once per call when more than one sgemm would pack it (several projection runs, or
+  // checkpointed segments recomputed in backward); one run packs it inside its sgemm, over
+  // both threads.
+  const int64_t k = desc.checkpoint_every;
+  c.wt = prepacked || desc.T > projection_steps(desc) || (k > 0 && k < desc.T);
   return c;
 }
 
@@ -265,19 +276,24 @@ void pack_plan(const PackPlan& plan, const PackConfig& c, const RecurrentDesc& d
 }
 
 // What a prepacked buffer starts with, so that a call under another layout fails instead
-// of misreading it; the panels follow from the first 64-byte boundary after it.
+// of misreading it: this layout (PackHeader), then at kPackOffsetSlot where the panels
+// start, in floats from the buffer's start (the first 64-byte boundary after the header,
+// which moves if the buffer is copied elsewhere).
 constexpr int64_t kPackHeaderFloats = 16;
+constexpr int64_t kPackOffsetSlot = 10;
 constexpr int32_t kPackMagic = 0x6b63706c;  // "lpck"
+using PackHeader = std::array<int32_t, 10>;
 
-std::array<int32_t, 10> pack_header(const RecurrentDesc& desc, const PackConfig& c) {
+PackHeader pack_header(const RecurrentDesc& desc, const PackConfig& c) {
   return {kPackMagic, static_cast<int32_t>(active_isa()), static_cast<int32_t>(packed_panel_width()),
           c.gemv, c.units, c.parts, static_cast<int32_t>(desc.cell), static_cast<int32_t>(desc.H),
           static_cast<int32_t>(desc.I), num_directions(desc)};
 }
 
-const float* pack_data(const float* packed) {
+int32_t pack_offset(const float* packed) {
   const uintptr_t p = reinterpret_cast<uintptr_t>(packed + kPackHeaderFloats);
-  return reinterpret_cast<const float*>((p + 63) & ~uintptr_t{63});
+  const uintptr_t data = (p + 63) & ~uintptr_t{63};
+  return static_cast<int32_t>((data - reinterpret_cast<uintptr_t>(packed)) / sizeof(float));
 }
 
 // One direction's weights and constant step arguments.
@@ -303,9 +319,11 @@ cells::ActSpec spec(const Activation& a) {
   return cells::ActSpec{static_cast<int>(a.kind), a.alpha, a.beta};
 }
 
+// c: the call's one PackConfig (the thread count may change while an async call runs);
+// prepacked: the panels of a checked prepacked buffer, or null to pack here.
 void init_dir(Dir& dir, const RecurrentDesc& desc, int d, const float* W, const float* R,
               const float* Bias, const float* P, const int32_t* lens, bool packs_fwd,
-              bool packs_bwd, const float* prepacked = nullptr) {
+              bool packs_bwd, const PackConfig& c, const float* prepacked) {
   const int64_t H = desc.H, I = desc.I, GH = gate_count(desc.cell) * H;
   const bool gru = desc.cell == Cell::GRU;
   dir.d = d;
@@ -323,7 +341,6 @@ void init_dir(Dir& dir, const RecurrentDesc& desc, int d, const float* W, const 
       dir.bias[j] = keep_out ? wb[j] : wb[j] + rb[j];
     }
   }
-  const PackConfig c = pack_config(desc, prepacked != nullptr);
   const int threads = num_threads();
   if (packs_fwd) {
     const PackPlan plan = forward_plan(desc, c);
@@ -485,7 +502,7 @@ void forward_steps(const RecurrentDesc& desc, const Dir& dir, const float* X, in
   }
 }
 
-std::string describe(const std::array<int32_t, 10>& h) {
+std::string describe(const PackHeader& h) {
   const bool known = h[1] >= 0 && h[1] <= static_cast<int32_t>(Isa::AVX512);
   return std::string("isa ") + (known ? isa_name(static_cast<Isa>(h[1])) : "?") +
          ", panels " + std::to_string(h[2]) + (h[3] ? (h[4] ? ", one-vector steps over " + std::to_string(h[5]) + " parts" : ", one-vector steps in place") : ", batched steps") +
@@ -493,19 +510,28 @@ std::string describe(const std::array<int32_t, 10>& h) {
          std::to_string(h[8]) + ", directions " + std::to_string(h[9]);
 }
 
-// The panels of a prepacked buffer, once its header matches what desc needs now.
-const float* checked_pack(const RecurrentDesc& desc, const float* packed, size_t floats) {
-  const size_t want = recurrent_pack_size(desc);
-  if (floats != want)
+// The panels of a prepacked buffer of `floats` floats, once its header matches what desc
+// needs under c, the call's config.
+const float* checked_pack(const RecurrentDesc& desc, const PackConfig& c, const float* packed,
+                          size_t floats) {
+  const size_t want = static_cast<size_t>(kPackHeaderFloats + 15 +
+                                          num_directions(desc) * forward_plan(desc, c).floats);
+  if (floats < want)
     fail("packed must hold " + std::to_string(want) + " floats for this desc, got " +
          std::to_string(floats));
-  const auto need = pack_header(desc, pack_config(desc, true));
-  std::array<int32_t, 10> got{};
+  const PackHeader need = pack_header(desc, c);
+  PackHeader got{};
   std::memcpy(got.data(), packed, sizeof(got));
   if (got != need)
     fail("packed was made for " + describe(got) + "; this call needs " + describe(need) +
-         " (batch size or thread count changed): pack again");
-  return pack_data(packed);
+         ": the layout differs, pack again");
+  int32_t offset = 0;
+  std::memcpy(&offset, packed + kPackOffsetSlot, sizeof(offset));
+  if (offset != pack_offset(packed))
+    fail("packed was copied or moved since recurrent_pack wrote it (its panels start at float " +
+         std::to_string(offset) + ", here they would start at " +
+         std::to_string(pack_offset(packed)) + "): pack again");
+  return packed + offset;
 }
 
 // Whether the two directions run on their own threads (GEMMs inside then single-threaded)
@@ -544,14 +570,16 @@ void recurrent_pack(const RecurrentDesc& desc, const float* W, const float* R, f
   require(W, "W");
   require(R, "R");
   require(packed, "packed");
-  if (floats != recurrent_pack_size(desc))
+  if (floats < recurrent_pack_size(desc))
     fail("packed must hold " + std::to_string(recurrent_pack_size(desc)) +
          " floats for this desc, got " + std::to_string(floats));
   const PackConfig c = pack_config(desc, true);
   const PackPlan plan = forward_plan(desc, c);
-  const auto header = pack_header(desc, c);
+  const PackHeader header = pack_header(desc, c);
   std::memcpy(packed, header.data(), sizeof(header));
-  float* data = const_cast<float*>(pack_data(packed));
+  const int32_t offset = pack_offset(packed);
+  std::memcpy(packed + kPackOffsetSlot, &offset, sizeof(offset));
+  float* data = packed + offset;
   const int64_t H = desc.H, I = desc.I, GH = gate_count(desc.cell) * H;
   for (int d = 0; d < num_directions(desc); ++d)
     pack_plan(plan, c, desc, W + d * GH * I, R + d * GH * H, data + d * plan.floats);
@@ -574,17 +602,16 @@ void recurrent_forward(const RecurrentDesc& desc, const RecurrentForwardArgs& ar
   const bool lstm = desc.cell == Cell::LSTM, gru = desc.cell == Cell::GRU;
   const bool training = args.reserve != nullptr;
   const bool keep_steps = training && k == 0;
-  const int64_t chunk = std::max<int64_t>(1, std::min(T, kProjectionRows / B));
+  const int64_t chunk = projection_steps(desc);
 
-  const float* prepacked = nullptr;
-  if (args.packed) {
-    if (training) fail("packed weights serve inference only (no reserve)");
-    prepacked = checked_pack(desc, args.packed, args.packed_floats);
-  }
+  if (args.packed && training) fail("packed weights serve inference only (no reserve)");
+  const PackConfig c = pack_config(desc, args.packed != nullptr);
+  const float* prepacked =
+      args.packed ? checked_pack(desc, c, args.packed, args.packed_floats) : nullptr;
   std::vector<Dir> dirs(static_cast<size_t>(D));
   for (int d = 0; d < D; ++d)
     init_dir(dirs[d], desc, d, args.W, args.R, args.Bias, args.P, args.seq_lens, true, false,
-             prepacked);
+             c, prepacked);
 
   // Per direction: ping-pong states, zero initial state, GRU aux, projection chunk.
   const size_t per_dir = static_cast<size_t>(2 * BH * (lstm ? 2 : 1) + BH + (gru ? BH : 0) +
@@ -728,9 +755,11 @@ void recurrent_backward(const RecurrentDesc& desc, const RecurrentBackwardArgs& 
   const int64_t L = k > 0 ? std::min(k, T) : T;  // steps per segment
   const int64_t S = k > 0 ? checkpoints(desc) : 1;
 
+  const PackConfig c = pack_config(desc, false);
   std::vector<Dir> dirs(static_cast<size_t>(D));
   for (int d = 0; d < D; ++d)
-    init_dir(dirs[d], desc, d, args.W, args.R, args.Bias, args.P, args.seq_lens, k > 0, true);
+    init_dir(dirs[d], desc, d, args.W, args.R, args.Bias, args.P, args.seq_lens, k > 0, true,
+             c, nullptr);
   const int64_t parts = dirs[0].cell.row_parts;
   const int64_t dbw = bias_grad_width(desc);
 

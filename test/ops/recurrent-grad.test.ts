@@ -150,6 +150,9 @@ for (const direction of DIRECTIONS) {
   cases.push([`gru linear_before_reset ${direction}`, full('gru', { direction, linearBeforeReset: true })]);
 }
 cases.push(['gru linear_before_reset clip 0.3 layout 1', full('gru', { direction: 'bidirectional', linearBeforeReset: true, clip: 0.3, layout: 1 })]);
+// 256 projection rows per sgemm: 2 steps at B = 128, so a training forward projects T = 4
+// in two runs, from W^T packed once per call.
+cases.push(['lstm B=128: projection in two runs', full('lstm', { B: 128, I: 2, H: 2, lens: Array.from({ length: 128 }, (_, b) => b % 5) })]);
 
 describe('recurrentBackward vs finite differences of the reference', () => {
   it.each(cases)('%s', (_label, spec) => {

@@ -1,7 +1,7 @@
 // Weights packed ahead (packRecurrentWeights): the reference's outputs on every cell and
 // step path, one layout per batch regime and thread count, and the errors that keep a
 // stale, foreign or mismatched pack from running.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backend, setNumThreads } from '../../src/backend.js';
 import { native } from '../../src/native.js';
 import {
@@ -44,6 +44,9 @@ function check(spec: CaseSpec): void {
 }
 
 describe('packRecurrentWeights: outputs', () => {
+  // Two threads split the one-vector steps into two unit parts on any machine.
+  beforeEach(() => setNumThreads(2));
+
   for (const { label, spec } of VARIANTS) {
     for (const direction of ['forward', 'reverse', 'bidirectional'] as const) {
       // B = 1: one-vector steps (packed per unit part even when T < 32); B = 3: batched.
@@ -76,7 +79,7 @@ describe('packRecurrentWeights: outputs', () => {
     const expected = recurrentReference(three.inputs, three.options);
     expectClose('Y', out.Y.data, expected.Y.data, TOLERANCE, expected.Y.shape);
     const both = packed.bytes;
-    setNumThreads(threads === 1 ? 2 : 1);
+    setNumThreads(1);
     const single = recurrentForward(opOne, options, { packed });
     expect(packed.bytes).toBeGreaterThan(both);
     const expectedOne = recurrentReference(one.inputs, one.options);
@@ -145,11 +148,38 @@ describe('packRecurrentWeights: errors', () => {
     const W = op.W.data as Float32Array, R = op.R.data as Float32Array;
     const forOne = new Float32Array(native.recurrentPackSize(desc(1)));
     native.recurrentPack(desc(1), { W, R, packed: forOne });
-    const call = (B: number, packed: Float32Array) => native.recurrentForward(desc(B), {
-      X: new Float32Array(3 * B * 2), W, R, B: null, P: null, sequenceLens: null, initialH: null, initialC: null,
-      Y: new Float32Array(3 * B * 4), Yh: null, Yc: null, reserve: null, packed,
-    });
-    expect(() => call(1, forOne)).not.toThrow();
+    const X = Float32Array.from({ length: 3 * 2 * 2 }, (_, i) => Math.sin(i));
+    const call = (B: number, packed: Float32Array) => {
+      const Y = new Float32Array(3 * B * 4);
+      native.recurrentForward(desc(B), {
+        X: X.subarray(0, 3 * B * 2), W, R, B: null, P: null, sequenceLens: null, initialH: null, initialC: null,
+        Y, Yh: null, Yc: null, reserve: null, packed,
+      });
+      return Y;
+    };
+    const y = call(1, forOne);
+    // The call reads the panels: changing them changes Y.
+    const offset = new Int32Array(forOne.buffer, forOne.byteOffset, 16)[10]!;
+    const panels = forOne.slice(offset);
+    forOne.fill(0.25, offset);
+    expect(Array.from(call(1, forOne))).not.toEqual(Array.from(y));
+    forOne.set(panels, offset);
+    expect(Array.from(call(1, forOne))).toEqual(Array.from(y));
+    // Copies 1 and 2 floats past a fresh buffer's start: the panels' 64-byte boundary falls
+    // at another offset in at least one. Such a copy is refused; one whose boundary happens
+    // to fall at the same offset reads correctly.
+    let refused = 0;
+    for (const shift of [1, 2]) {
+      const moved = new Float32Array(forOne.length + shift).subarray(shift);
+      moved.set(forOne);
+      try {
+        expect(Array.from(call(1, moved))).toEqual(Array.from(y));
+      } catch (e) {
+        expect((e as Error).message).toMatch(/packed was copied or moved since recurrent_pack wrote it/);
+        refused++;
+      }
+    }
+    expect(refused).toBeGreaterThanOrEqual(1);
     const forTwo = new Float32Array(native.recurrentPackSize(desc(2)));
     forTwo.set(forOne.subarray(0, Math.min(forOne.length, forTwo.length)));
     expect(() => call(2, forTwo)).toThrow(/packed was made for .*one-vector steps.*; this call needs .*batched steps/);
@@ -157,5 +187,7 @@ describe('packRecurrentWeights: errors', () => {
     damaged[0] = 0;
     expect(() => call(1, damaged)).toThrow(/packed was made for/);
     expect(() => native.recurrentPack(desc(1), { W, R, packed: new Float32Array(8) })).toThrow(/packed needs \d+ elements, got 8/);
+    const nanAlpha = { ...desc(1), activations: [4, 1, 1, 2, 1, 1], alphas: [Number.NaN, 0, 0, 0, 0, 0] };
+    expect(() => native.recurrentPack(nanAlpha, { W, R, packed: forOne })).toThrow(/alpha/);
   });
 });

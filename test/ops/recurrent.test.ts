@@ -64,6 +64,9 @@ for (const cell of CELLS) {
   cases.push([`${cell} T=1 B=1 I=3 H=1`, full(cell, { T: 1, B: 1, I: 3, H: 1, lens: [1], direction: 'bidirectional' })]);
   cases.push([`${cell} every length 0`, full(cell, { direction: 'bidirectional', lens: [0, 0, 0] })]);
   cases.push([`${cell} lengths [1, 4, 3] layout 1`, full(cell, { direction: 'bidirectional', layout: 1, lens: [1, 4, 3] })]);
+  // 256 projection rows per sgemm: 32 steps at B = 8, so the projection runs twice, from
+  // W^T packed once per call.
+  cases.push([`${cell} T=40 B=8: projection in two runs`, full(cell, { T: 40, B: 8, direction: 'bidirectional', lens: [40, 33, 32, 31, 1, 0, 40, 17] })]);
 }
 cases.push(
   ['lstm H=257', full('lstm', { T: 3, B: 2, I: 3, H: 257, lens: [3, 1], direction: 'bidirectional' })],

@@ -93,11 +93,12 @@ struct CellDir {
   const PackedB* r[2];    // backward: R packed, same split
   // Forward at B = 1: gemv set, and each of `unit_parts` threads owns a range of hidden
   // units (unit_range), running both the products and the gate kernel for them, one pool
-  // call per step. Long sequences: rt_units[p * G + g] is part p's columns of gate g's
-  // R_g^T [H, H], packed once per sequence by the part's thread, which streams its panels
-  // in order and keeps them in its L2 across steps (with two threads a part stays on one
-  // thread; with more, the pool's workers may swap parts between steps). Short ones:
-  // rt_units is null and the parts read their rows of R (this direction's [G*H, H]) in place.
+  // call per step. Long sequences, and weights packed ahead (recurrent_pack):
+  // rt_units[p * G + g] is part p's columns of gate g's R_g^T [H, H], packed by the part's
+  // thread, which streams its panels in order and keeps them in its L2 across steps (with
+  // two threads a part stays on one thread; with more, the pool's workers may swap parts
+  // between steps). Short sequences otherwise: rt_units is null and the parts read their
+  // rows of R (this direction's [G*H, H]) in place.
   bool gemv;
   int64_t G;
   const PackedB* const* rt_units;
