@@ -4,7 +4,7 @@
 // Writes bench/results/kernels.json.
 //
 // Options (environment): LOOMRNN_BENCH_BUDGET seconds per measurement (default 1.5),
-// LOOMRNN_BENCH_ONLY a substring the workload ids must contain.
+// LOOMRNN_BENCH_ONLY substrings separated by '|', one of which a workload's id must contain.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -20,7 +20,7 @@ import {
 
 const budget = Number(process.env.LOOMRNN_BENCH_BUDGET ?? 1.5);
 if (!(budget > 0)) throw new RangeError(`LOOMRNN_BENCH_BUDGET must be a positive number of seconds, got ${process.env.LOOMRNN_BENCH_BUDGET}`);
-const only = process.env.LOOMRNN_BENCH_ONLY ?? '';
+const only = (process.env.LOOMRNN_BENCH_ONLY ?? '').split('|');
 const timing: TimingOptions = { budgetSeconds: budget, minReps: 5, warmup: 2, warmupSeconds: 1 };
 
 let seed = 42;
@@ -95,7 +95,7 @@ async function main() {
   console.log(`loomrnn ${version} isa=${info.isa} threads=${threads} cpu="${cpus()[0]?.model ?? '?'}"`);
   console.log(`FMA peak (measured, ${threads} threads): ${fmt(peak, 1)} GFLOP/s\n`);
 
-  const workloads: Workload[] = [...sgemmWorkloads(), ...recurrentWorkloads()].filter((w) => w.id.includes(only));
+  const workloads: Workload[] = [...sgemmWorkloads(), ...recurrentWorkloads()].filter((w) => only.some((o) => w.id.includes(o)));
   const loomSamples = new Map<string, number[]>();
   // onnxruntime's median and loomrnn's over the same interleaved rounds: that pair alone
   // makes the onnxruntime ratio (loomrnn's later samples belong to the PyTorch comparison).
@@ -120,8 +120,9 @@ async function main() {
       for (let r = 0; r < rounds; r++) {
         // Each side warms up in full once; later rounds only resume.
         const options = r === 0 ? round : { ...round, warmupSeconds: 0 };
-        samples.push(...(await sampleSeconds(step, options)));
-        ortSamples.push(...(await sampleSeconds(ort.step, options)));
+        const a = await sampleSeconds(step, options); samples.push(...a);
+        const b = await sampleSeconds(ort.step, options); ortSamples.push(...b);
+        if (process.env.DEBUG_ROUNDS) console.error('round', r, 'loom', (median(a)*1e3).toFixed(2), a.length, 'ort', (median(b)*1e3).toFixed(2), b.length);
       }
       ortPairs.set(w.id, { ort: median(ortSamples), loom: median(samples) });
       await ort.release();
