@@ -56,9 +56,14 @@ function renamed<T>(fn: () => T): T {
 /**
  * Runs a recurrent layer over the whole sequence (ONNX RNN / LSTM / GRU semantics, batch
  * major). Gradients reach X, the weights, the biases, the peepholes and the initial states
- * from any of Y, Yh, Yc.
+ * from any of Y, Yh, Yc. `packed` (ops.packRecurrentWeights of this W and R) serves the
+ * calls that record no gradient.
  */
-export function recurrent(inputs: RecurrentInputs, options: RecurrentArgs): RecurrentResult {
+export function recurrent(
+  inputs: RecurrentInputs,
+  options: RecurrentArgs,
+  { packed }: { packed?: ops.RecurrentPack } = {},
+): RecurrentResult {
   const op = 'recurrent';
   if (inputs === null || typeof inputs !== 'object') throw new TypeError(`${op}: inputs must be an object { X, W, R, ... }, got ${describe(inputs)}`);
   if (options === null || typeof options !== 'object') throw new TypeError(`${op}: options must be an object { cell, hiddenSize, ... }, got ${describe(options)}`);
@@ -76,7 +81,9 @@ export function recurrent(inputs: RecurrentInputs, options: RecurrentArgs): Recu
   for (const n of present) opInputs[n] = tensors[n]!;
   if (sequenceLengths != null) opInputs.sequenceLens = sequenceLengths;
   const training = needsGrad(...given);
-  const out = renamed(() => ops.recurrentForward(opInputs, { ...options, layout: 1 }, { training }));
+  // Packed weights serve inference only: a call that records for backward packs its own.
+  const forward = training || !packed ? { training } : { packed };
+  const out = renamed(() => ops.recurrentForward(opInputs, { ...options, layout: 1 }, forward));
   const result: RecurrentResult = { Y: out.Y, Yh: out.Yh };
   if (out.Yc) result.Yc = out.Yc;
   const outputs = out.Yc ? [out.Y, out.Yh, out.Yc] : [out.Y, out.Yh];

@@ -1,7 +1,9 @@
 // rnn(): a recurrence over a sequence, as tfjs's RNN layer. A standard cell runs the whole
 // sequence as ONE native op (forward and backward); the rest (user cells, stacked cells,
 // recurrent dropout while training, unroll) runs the cell step by step in recording ops.
+import { needsGrad } from '../autograd/tape.js';
 import * as F from '../functional/index.js';
+import * as ops from '../ops/index.js';
 import { formatShape } from '../tensor/format.js';
 import { Tensor } from '../tensor/tensor.js';
 import { configKeys, LAYER_KEYS, type KeyMap } from './config-keys.js';
@@ -194,32 +196,47 @@ export class RNN extends Layer {
     return this.returnState ? [output, ...states] : output;
   }
 
+  /**
+   * W and R packed for the calls that record no gradient (predict, evaluate, decoding step
+   * by step), made again once either changed: an optimizer step, setWeights or
+   * markModified() moves its version.
+   */
+  private inferencePack(W: Tensor, R: Tensor, options: ops.RecurrentOptions): ops.RecurrentPack {
+    if (!this.pack?.isCurrentFor(W, R)) this.pack = ops.packRecurrentWeights({ W, R }, options);
+    return this.pack;
+  }
+
+  private pack: ops.RecurrentPack | null = null;
+
   /** The whole sequence as one native op (direction forward; goBackwards reversed the rows). */
   private runFused(cell: FusedCell, x: Tensor, h0: Tensor[], lengths: Int32Array | null, training: boolean) {
     const [B, T] = x.shape as [number, number];
     const H = this.cell.stateSize[0]!;
     const input = training && this.cell.dropout > 0 ? this.dropInputs(x) : x;
     const state = (s: Tensor) => F.expandDims(s, 1);
+    const W = F.expandDims(cell.W, 0), R = F.expandDims(cell.R, 0);
+    const options = {
+      cell: cell.cell,
+      hiddenSize: H,
+      direction: 'forward' as const,
+      activations: cell.activations,
+      activationAlpha: cell.activationAlpha,
+      activationBeta: cell.activationBeta,
+      ...(cell.cell === 'gru' ? { linearBeforeReset: cell.linearBeforeReset } : {}),
+      ...(this.checkpointEvery ? { checkpointEvery: this.checkpointEvery } : {}),
+    };
     const out = F.recurrent(
       {
         X: input,
-        W: F.expandDims(cell.W, 0),
-        R: F.expandDims(cell.R, 0),
+        W,
+        R,
         ...(cell.B ? { B: F.expandDims(cell.B, 0) } : {}),
         initialH: state(h0[0]!),
         ...(cell.cell === 'lstm' ? { initialC: state(h0[1]!) } : {}),
         ...(lengths ? { sequenceLengths: new Tensor(lengths, [B]) } : {}),
       },
-      {
-        cell: cell.cell,
-        hiddenSize: H,
-        direction: 'forward',
-        activations: cell.activations,
-        activationAlpha: cell.activationAlpha,
-        activationBeta: cell.activationBeta,
-        ...(cell.cell === 'gru' ? { linearBeforeReset: cell.linearBeforeReset } : {}),
-        ...(this.checkpointEvery ? { checkpointEvery: this.checkpointEvery } : {}),
-      },
+      options,
+      needsGrad(input, cell.W, cell.R, ...(cell.B ? [cell.B] : []), ...h0) ? {} : { packed: this.inferencePack(W, R, options) },
     );
     const h = F.reshape(out.Yh, [B, H]);
     const states = out.Yc ? [h, F.reshape(out.Yc, [B, H])] : [h];

@@ -289,6 +289,11 @@ export class RecurrentPack {
     this.versions = [W.version, R.version];
   }
 
+  /** Whether this pack serves W and R as they are now: the same data, unchanged since. */
+  isCurrentFor(W: Tensor, R: Tensor): boolean {
+    return W.data === this.W.data && R.data === this.R.data && W.version === this.versions[0] && R.version === this.versions[1];
+  }
+
   /** Bytes held by the layouts packed so far. */
   get bytes(): number {
     let n = 0;

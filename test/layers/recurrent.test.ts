@@ -2,9 +2,11 @@
 // lengths, zero and full rows), initial states, goBackwards, the fused op and the step-by-step
 // path (unroll), gradients by finite differences, stateful layers, dropout and errors.
 import { describe, expect, it } from 'vitest';
+import { noGrad } from '../../src/autograd/tape.js';
 import * as F from '../../src/functional/index.js';
 import * as L from '../../src/layers/index.js';
 import type { LayerVariable } from '../../src/layers/layer.js';
+import * as ops from '../../src/ops/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/compare.js';
 import { mulberry32 } from '../helpers/prng.js';
@@ -438,5 +440,50 @@ describe('rnn over cells', () => {
       hard.setWeights(selu.getWeights());
       expectClose(`hardSigmoid unroll ${unroll}`, (hard.apply(x.tensor) as Tensor).data, hardRef, TOL);
     }
+  });
+});
+
+// Calls that record no gradient (predict, evaluate, step-by-step decoding) run on W and R
+// packed once; the pack is remade as soon as either changes.
+describe.each(KINDS)('$label: packed weights without gradients', (kind) => {
+  const packOf = (layer: L.RNN) => (layer as unknown as { pack: ops.RecurrentPack | null }).pack;
+
+  it('match the reference, are reused, and follow setWeights and in-place changes', () => {
+    const s = setup(kind, {}, 31);
+    const run = () => noGrad(() => s.layer.apply(s.x.tensor, { mask: mask(LENGTHS), initialState: s.h0.map((p) => p.tensor) }) as Tensor[]);
+    const first = run();
+    const ref = reference(kind, s, LENGTHS);
+    expectClose('sequence', first[0]!.data, ref.Y, TOL);
+    expectClose('h', first[1]!.data, ref.Yh, TOL);
+    const pack = packOf(s.layer);
+    expect(pack).toBeInstanceOf(ops.RecurrentPack);
+    run();
+    expect(packOf(s.layer)).toBe(pack);
+
+    // Recording calls (training) neither use nor make packs; they give the same outputs.
+    const fresh = kind.make({ returnSequences: true, returnState: true });
+    fresh.build([null, T, I]);
+    fresh.setWeights(s.layer.getWeights());
+    const recorded = fresh.apply(s.x.tensor, { mask: mask(LENGTHS), initialState: s.h0.map((p) => p.tensor) }) as Tensor[];
+    expect(packOf(fresh)).toBeNull();
+    expectClose('recorded', recorded[0]!.data, first[0]!.data, { atol: 1e-6, rtol: 1e-6 });
+
+    s.layer.setWeights(s.layer.getWeights().map((w) => new Tensor((w.data as Float32Array).map((v) => v * 0.5), w.shape)));
+    const halved = run();
+    expect(packOf(s.layer)).not.toBe(pack);
+    fresh.setWeights(s.layer.getWeights());
+    const want = fresh.apply(s.x.tensor, { mask: mask(LENGTHS), initialState: s.h0.map((p) => p.tensor) }) as Tensor[];
+    expectClose('after setWeights', halved[0]!.data, want[0]!.data, { atol: 1e-6, rtol: 1e-6 });
+
+    const recurrentKernel = s.layer.weights.find((w) => w.name.endsWith('/recurrent_kernel'))!.value;
+    const before = packOf(s.layer);
+    (recurrentKernel.data as Float32Array)[0]! += 0.25;
+    recurrentKernel.markModified();
+    const changed = run();
+    expect(packOf(s.layer)).not.toBe(before);
+    fresh.setWeights(s.layer.getWeights());
+    const wantChanged = fresh.apply(s.x.tensor, { mask: mask(LENGTHS), initialState: s.h0.map((p) => p.tensor) }) as Tensor[];
+    expectClose('after markModified', changed[0]!.data, wantChanged[0]!.data, { atol: 1e-6, rtol: 1e-6 });
+    expect(Array.from(changed[0]!.data)).not.toEqual(Array.from(halved[0]!.data));
   });
 });
