@@ -3,9 +3,10 @@
 // packed recurrent GEMM plus one fused gate kernel (cells/gates_impl.h, per ISA), split over
 // threads by batch rows so that each thread runs both for its rows in one pool call per step
 // (cells/step_parts.cc). At B = 1 the forward step is a GEMV instead, split over hidden
-// units: for long sequences each gate's R_g^T is packed once into panels that each thread
-// streams in order for its units, keeping its slice in its own L2 (23-25% faster at T = 100
-// than dot products over R's rows in place, which short sequences still use).
+// units: for long sequences (and weights packed ahead by recurrent_pack) each gate's R_g^T is
+// packed into panels that each thread streams in order for its units, keeping its slice in
+// its own L2 (23-25% faster at T = 100 than dot products over R's rows in place, which
+// short sequences packed per call still use).
 //
 // Forward, per direction: the input projection X W^T is one sgemm per run of about
 // kProjectionRows rows (all T steps when T * B fits) ahead of the steps that read it, so the
@@ -290,6 +291,13 @@ PackHeader pack_header(const RecurrentDesc& desc, const PackConfig& c) {
           static_cast<int32_t>(desc.I), num_directions(desc)};
 }
 
+// Floats of a prepacked buffer: the header, up to 15 floats to the next 64-byte boundary,
+// then each direction's plan.
+size_t pack_floats(const RecurrentDesc& desc, const PackConfig& c) {
+  return static_cast<size_t>(kPackHeaderFloats + 15 +
+                             num_directions(desc) * forward_plan(desc, c).floats);
+}
+
 int32_t pack_offset(const float* packed) {
   const uintptr_t p = reinterpret_cast<uintptr_t>(packed + kPackHeaderFloats);
   const uintptr_t data = (p + 63) & ~uintptr_t{63};
@@ -504,18 +512,20 @@ void forward_steps(const RecurrentDesc& desc, const Dir& dir, const float* X, in
 
 std::string describe(const PackHeader& h) {
   const bool known = h[1] >= 0 && h[1] <= static_cast<int32_t>(Isa::AVX512);
-  return std::string("isa ") + (known ? isa_name(static_cast<Isa>(h[1])) : "?") +
-         ", panels " + std::to_string(h[2]) + (h[3] ? (h[4] ? ", one-vector steps over " + std::to_string(h[5]) + " parts" : ", one-vector steps in place") : ", batched steps") +
-         ", cell " + std::to_string(h[6]) + ", H " + std::to_string(h[7]) + ", I " +
-         std::to_string(h[8]) + ", directions " + std::to_string(h[9]);
+  const std::string steps = !h[3]  ? "batched steps"
+                            : h[4] ? "one-vector steps over " + std::to_string(h[5]) + " parts"
+                                   : "one-vector steps in place";
+  return std::string("isa ") + (known ? isa_name(static_cast<Isa>(h[1])) : "?") + ", panels " +
+         std::to_string(h[2]) + ", " + steps + ", cell " + std::to_string(h[6]) + ", H " +
+         std::to_string(h[7]) + ", I " + std::to_string(h[8]) + ", directions " +
+         std::to_string(h[9]);
 }
 
 // The panels of a prepacked buffer of `floats` floats, once its header matches what desc
 // needs under c, the call's config.
 const float* checked_pack(const RecurrentDesc& desc, const PackConfig& c, const float* packed,
                           size_t floats) {
-  const size_t want = static_cast<size_t>(kPackHeaderFloats + 15 +
-                                          num_directions(desc) * forward_plan(desc, c).floats);
+  const size_t want = pack_floats(desc, c);
   if (floats < want)
     fail("packed must hold " + std::to_string(want) + " floats for this desc, got " +
          std::to_string(floats));
@@ -559,9 +569,7 @@ std::string recurrent_pack_key(const RecurrentDesc& desc) {
 
 size_t recurrent_pack_size(const RecurrentDesc& desc) {
   validate(desc);
-  const PackPlan plan = forward_plan(desc, pack_config(desc, true));
-  // The header, up to 15 floats to the next 64-byte boundary, then each direction's plan.
-  return static_cast<size_t>(kPackHeaderFloats + 15 + num_directions(desc) * plan.floats);
+  return pack_floats(desc, pack_config(desc, true));
 }
 
 void recurrent_pack(const RecurrentDesc& desc, const float* W, const float* R, float* packed,
@@ -570,10 +578,10 @@ void recurrent_pack(const RecurrentDesc& desc, const float* W, const float* R, f
   require(W, "W");
   require(R, "R");
   require(packed, "packed");
-  if (floats < recurrent_pack_size(desc))
-    fail("packed must hold " + std::to_string(recurrent_pack_size(desc)) +
-         " floats for this desc, got " + std::to_string(floats));
   const PackConfig c = pack_config(desc, true);
+  if (floats < pack_floats(desc, c))
+    fail("packed must hold " + std::to_string(pack_floats(desc, c)) +
+         " floats for this desc, got " + std::to_string(floats));
   const PackPlan plan = forward_plan(desc, c);
   const PackHeader header = pack_header(desc, c);
   std::memcpy(packed, header.data(), sizeof(header));

@@ -152,38 +152,38 @@ function activationDesc(options: RecurrentOptions, D: number): Pick<RecurrentDes
   return out;
 }
 
-function validateOptions(options: RecurrentOptions): { D: number; layout: 0 | 1 } {
+function validateOptions(options: RecurrentOptions, op = OP): { D: number; layout: 0 | 1 } {
   if (options === null || typeof options !== 'object') {
-    throw new TypeError(`${OP}: options must be an object, got ${String(options)}`);
+    throw new TypeError(`${op}: options must be an object, got ${String(options)}`);
   }
   if (!['rnn', 'lstm', 'gru'].includes(options.cell)) {
-    throw new RangeError(`${OP}: options.cell must be 'rnn', 'lstm' or 'gru', got '${String(options.cell)}'`);
+    throw new RangeError(`${op}: options.cell must be 'rnn', 'lstm' or 'gru', got '${String(options.cell)}'`);
   }
   if (!Number.isInteger(options.hiddenSize) || options.hiddenSize < 1) {
-    throw new RangeError(`${OP}: options.hiddenSize must be a positive integer, got ${String(options.hiddenSize)}`);
+    throw new RangeError(`${op}: options.hiddenSize must be a positive integer, got ${String(options.hiddenSize)}`);
   }
   const direction = options.direction ?? 'forward';
   if (!['forward', 'reverse', 'bidirectional'].includes(direction)) {
     throw new RangeError(
-      `${OP}: options.direction must be 'forward', 'reverse' or 'bidirectional', got '${String(direction)}'`,
+      `${op}: options.direction must be 'forward', 'reverse' or 'bidirectional', got '${String(direction)}'`,
     );
   }
   const layout = options.layout ?? 0;
   if (layout !== 0 && layout !== 1) {
-    throw new RangeError(`${OP}: options.layout must be 0 or 1, got ${String(layout)}`);
+    throw new RangeError(`${op}: options.layout must be 0 or 1, got ${String(layout)}`);
   }
   if (options.clip !== undefined && !(options.clip > 0)) {
-    throw new RangeError(`${OP}: options.clip must be a positive number, got ${String(options.clip)}`);
+    throw new RangeError(`${op}: options.clip must be a positive number, got ${String(options.clip)}`);
   }
   const k = options.checkpointEvery ?? 0;
   if (!Number.isInteger(k) || k < 0) {
-    throw new RangeError(`${OP}: options.checkpointEvery must be a non-negative integer, got ${String(k)}`);
+    throw new RangeError(`${op}: options.checkpointEvery must be a non-negative integer, got ${String(k)}`);
   }
   if (options.inputForget && options.cell !== 'lstm') {
-    throw new RangeError(`${OP}: options.inputForget applies to 'lstm' only, got cell '${options.cell}'`);
+    throw new RangeError(`${op}: options.inputForget applies to 'lstm' only, got cell '${options.cell}'`);
   }
   if (options.linearBeforeReset && options.cell !== 'gru') {
-    throw new RangeError(`${OP}: options.linearBeforeReset applies to 'gru' only, got cell '${options.cell}'`);
+    throw new RangeError(`${op}: options.linearBeforeReset applies to 'gru' only, got cell '${options.cell}'`);
   }
   return { D: direction === 'bidirectional' ? 2 : 1, layout };
 }
@@ -272,8 +272,8 @@ function wrapOutputs(
 /**
  * W and R packed once for many inference calls, as onnxruntime packs a model's weights when
  * a session is created: pass it to recurrentForward as `{ packed }`. Each layout a call
- * needs (one-vector steps at batch size 1 or batched steps above it, per thread count) is
- * packed on first use and kept. The pack records the versions of W and R: a call after
+ * needs (one-vector steps at batch size 1, also per thread count, or batched steps above
+ * it) is packed on first use and kept. The pack records the versions of W and R: a call after
  * either changed in place (an optimizer step, `setWeights`, `markModified()`) throws
  * rather than run on stale weights.
  */
@@ -331,7 +331,7 @@ export class RecurrentPack {
 export function packRecurrentWeights(inputs: Pick<RecurrentInputs, 'W' | 'R'>, options: RecurrentOptions): RecurrentPack {
   const op = 'packRecurrentWeights';
   if (inputs === null || typeof inputs !== 'object') throw new TypeError(`${op}: inputs must be an object, got ${String(inputs)}`);
-  const { D } = validateOptions(options);
+  const { D } = validateOptions(options, op);
   const H = options.hiddenSize;
   const dims: Record<string, number> = { D, H, GH: GATES[options.cell] * H };
   checkTensor(op, 'W', inputs.W, ['D', 'GH', 'I'], 'float32', dims);

@@ -136,6 +136,9 @@ describe('packRecurrentWeights: errors', () => {
   it('weights of the wrong shape for the options', () => {
     const { op, options } = setup();
     expect(() => packRecurrentWeights(op, { ...options, hiddenSize: 5 })).toThrow(/packRecurrentWeights: W/);
+    expect(() => packRecurrentWeights(op, { ...options, cell: 'lsmt' as never })).toThrow(
+      /packRecurrentWeights: options.cell must be 'rnn', 'lstm' or 'gru', got 'lsmt'/,
+    );
     expect(() => packRecurrentWeights({ W: op.W, R: new Tensor(new Float32Array(16 * 3), [1, 16, 3]) }, options)).toThrow(/packRecurrentWeights: R/);
   });
 
