@@ -1,7 +1,9 @@
 // bidirectional(): a recurrent layer run forward and backward over the sequence, outputs
 // merged per step. A standard cell runs both directions as ONE native op ('bidirectional'
 // direction: the reverse pass starts at each row's own last real step).
+import { needsGrad } from '../autograd/tape.js';
 import * as F from '../functional/index.js';
+import * as ops from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { configKeys, LAYER_KEYS } from './config-keys.js';
 import { describeValue, Layer, singleMask, type ApplyKwargs, type LayerArgs, type LayerConfig, type Shape } from './layer.js';
@@ -9,6 +11,15 @@ import { maskLayout, reverseRows, rotateRows, unpack, zeroEmptyRows, type MaskLa
 import { RNN } from './rnn.js';
 import type { FusedCell } from './rnn-cell.js';
 import { deserializeLayer, registerLayer, serializeLayer, type SerializedLayer } from './serialization.js';
+
+/** Both directions' weights stacked for one op, with the pack of the stacked W and R. */
+interface StackedWeights {
+  sources: Tensor[];
+  versions: number[];
+  W: Tensor;
+  R: Tensor;
+  packed: ops.RecurrentPack;
+}
 
 export type BidirectionalMergeMode = 'concat' | 'sum' | 'mul' | 'ave' | null;
 
@@ -139,33 +150,53 @@ export class Bidirectional extends Layer {
     return { f, b };
   }
 
+  /**
+   * For the calls that record no gradient: both directions' W and R stacked and packed once,
+   * kept until one of the four changes (its data, or its version: an optimizer step,
+   * setWeights, markModified()).
+   */
+  private stackedForInference(f: FusedCell, b: FusedCell, options: ops.RecurrentOptions): StackedWeights {
+    const sources = [f.W, b.W, f.R, b.R];
+    const kept = this.inference;
+    if (kept && sources.every((t, i) => t.data === kept.sources[i]!.data && t.version === kept.versions[i])) return kept;
+    const W = F.stack([f.W, b.W], 0), R = F.stack([f.R, b.R], 0);
+    this.inference = { sources, versions: sources.map((t) => t.version), W, R, packed: ops.packRecurrentWeights({ W, R }, options) };
+    return this.inference;
+  }
+
+  private inference: StackedWeights | null = null;
+
   private runFused(pairCells: { f: FusedCell; b: FusedCell }, x: Tensor, hF: Tensor[], hB: Tensor[], { lengths, starts }: MaskLayout) {
     const { f, b } = pairCells;
     const [B, T] = x.shape as [number, number];
     const H = this.forwardLayer.cell.stateSize[0]!;
     const lstm = f.cell === 'lstm';
     const pair = (a: Tensor, c: Tensor, axis: number) => F.stack([a, c], axis);
+    const options = {
+      cell: f.cell,
+      hiddenSize: H,
+      direction: 'bidirectional' as const,
+      activations: f.activations,
+      activationAlpha: f.activationAlpha,
+      activationBeta: f.activationBeta,
+      ...(f.cell === 'gru' ? { linearBeforeReset: f.linearBeforeReset } : {}),
+      ...(this.forwardLayer.checkpointEvery ? { checkpointEvery: this.forwardLayer.checkpointEvery } : {}),
+    };
+    const biases = f.B && b.B ? [f.B, b.B] : [];
+    const stacked = needsGrad(x, f.W, b.W, f.R, b.R, ...biases, ...hF, ...hB) ? null : this.stackedForInference(f, b, options);
     const out = F.recurrent(
       {
         // Left-padded rows run right-padded; their outputs go back in place below (see RNN).
         X: starts ? rotateRows(x, starts) : x,
-        W: pair(f.W, b.W, 0),
-        R: pair(f.R, b.R, 0),
+        W: stacked ? stacked.W : pair(f.W, b.W, 0),
+        R: stacked ? stacked.R : pair(f.R, b.R, 0),
         ...(f.B && b.B ? { B: pair(f.B, b.B, 0) } : {}),
         initialH: pair(hF[0]!, hB[0]!, 1),
         ...(lstm ? { initialC: pair(hF[1]!, hB[1]!, 1) } : {}),
         ...(lengths ? { sequenceLengths: new Tensor(lengths, [B]) } : {}),
       },
-      {
-        cell: f.cell,
-        hiddenSize: H,
-        direction: 'bidirectional',
-        activations: f.activations,
-        activationAlpha: f.activationAlpha,
-        activationBeta: f.activationBeta,
-        ...(f.cell === 'gru' ? { linearBeforeReset: f.linearBeforeReset } : {}),
-        ...(this.forwardLayer.checkpointEvery ? { checkpointEvery: this.forwardLayer.checkpointEvery } : {}),
-      },
+      options,
+      stacked ? { packed: stacked.packed } : {},
     );
     // Y [B, T, 2, H], Yh / Yc [B, 2, H]: the direction axis is second to last.
     const direction = (t: Tensor, d: number) => {

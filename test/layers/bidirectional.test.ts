@@ -2,7 +2,9 @@
 // starting at each row's own last real step): every merge mode, fused (one native op) and
 // step by step, returnState, gradients by finite differences, config and counts.
 import { describe, expect, it } from 'vitest';
+import { noGrad } from '../../src/autograd/tape.js';
 import * as L from '../../src/layers/index.js';
+import * as ops from '../../src/ops/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { expectClose } from '../helpers/compare.js';
 import { mulberry32 } from '../helpers/prng.js';
@@ -150,5 +152,41 @@ describe('bidirectional', () => {
     layer.build([null, null, 3]);
     expect(() => layer.apply(new Tensor(new Float32Array(6), [2, 3]))).toThrow('bi: input must be [batch, time, 3], got [2, 3]');
     expect(() => layer.apply(new Tensor(new Float32Array(12), [2, 2, 3]), { initialState: [] })).toThrow(/bi: initialState must hold 4 tensors/);
+  });
+});
+
+// Calls that record no gradient run on both directions' W and R stacked and packed once,
+// remade as soon as any of the four changes.
+describe('bidirectional: packed weights without gradients', () => {
+  const keptOf = (layer: L.Bidirectional) => (layer as unknown as { inference: { packed: ops.RecurrentPack } | null }).inference;
+
+  it.each(['lstm', 'gru', 'rnn'] as const)('%s: match the reference, are reused, and follow setWeights and in-place changes', (cell) => {
+    const s = setup(cell, { mergeMode: 'concat', returnSequences: true, returnState: true }, 53);
+    const layer = s.layer as L.Bidirectional;
+    const run = () => concatF64(noGrad(() => s.run()).map((t) => Float64Array.from(t.data as Float32Array)));
+    expectClose('outputs', run(), s.reference(), TOL);
+    const kept = keptOf(layer);
+    expect(kept?.packed).toBeInstanceOf(ops.RecurrentPack);
+    run();
+    expect(keptOf(layer)).toBe(kept);
+
+    // Recording calls neither use nor remake the kept pack, and give the same outputs.
+    const recorded = concatF64(s.run().map((t) => Float64Array.from(t.data as Float32Array)));
+    expect(keptOf(layer)).toBe(kept);
+    expectClose('recorded', recorded, run(), { atol: 1e-6, rtol: 1e-6 });
+
+    layer.setWeights(layer.getWeights().map((w) => new Tensor((w.data as Float32Array).map((v) => v * 0.5), w.shape)));
+    const halved = run();
+    expect(keptOf(layer)).not.toBe(kept);
+    expectClose('after setWeights', halved, concatF64(s.run().map((t) => Float64Array.from(t.data as Float32Array))), { atol: 1e-6, rtol: 1e-6 });
+
+    const backwardKernel = layer.weights.filter((w) => w.name.endsWith('/recurrent_kernel'))[1]!.value;
+    const before = keptOf(layer);
+    (backwardKernel.data as Float32Array)[0]! += 0.25;
+    backwardKernel.markModified();
+    const changed = run();
+    expect(keptOf(layer)).not.toBe(before);
+    expectClose('after markModified', changed, concatF64(s.run().map((t) => Float64Array.from(t.data as Float32Array))), { atol: 1e-6, rtol: 1e-6 });
+    expect(Array.from(changed)).not.toEqual(Array.from(halved));
   });
 });
