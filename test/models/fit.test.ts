@@ -259,6 +259,20 @@ describe('fit on the worker thread', () => {
     expect(Object.keys(e1).sort()).toEqual(['loss', 'mae']);
   });
 
+  it('predicts with the weights fit just changed (recurrent layers repack after each fit), on the worker and in process', async () => {
+    const [a, b] = twins(0.05);
+    const { x, y } = data(40, 12);
+    for (const useWorker of [true, false]) {
+      const before = (await a.predict(x, { useWorker })) as loom.Tensor;
+      await a.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0, useWorker });
+      const after = (await a.predict(x, { useWorker })) as loom.Tensor;
+      b.setWeights(a.getWeights());
+      const fresh = (await b.predict(x, { useWorker: false })) as loom.Tensor;
+      expect(Array.from(after.data)).toEqual(Array.from(fresh.data));
+      expect(Array.from(after.data)).not.toEqual(Array.from(before.data));
+    }
+  });
+
   it('checks its arguments before training', async () => {
     const [model] = twins();
     const { x, y } = data(10, 11);
