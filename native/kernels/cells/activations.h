@@ -8,7 +8,6 @@
 #endif
 #include <cstdint>
 #include <cstring>
-#include <type_traits>
 
 #include "gates.h"
 
@@ -132,9 +131,10 @@ inline float softplus_f(float x) {
   return max_f(x, 0.0f) + (log_f(w) - ((w - 1.0f) - u) / w);
 }
 
-// y[i] = act(x[i]). The switch sits outside the loops so each loop vectorizes.
+// y[i] = act(x[i]). The switch sits outside the loops so each loop vectorizes. Len is
+// int64_t, or an integral_constant when the gate kernels know the length at compile time.
 template <typename Len>
-inline void act_forward_n(const ActSpec& a, const float* __restrict x, float* __restrict y,
+inline void act_forward(const ActSpec& a, const float* __restrict x, float* __restrict y,
                           Len n) {
   const float al = a.alpha, be = a.beta;
   switch (a.kind) {
@@ -181,7 +181,7 @@ inline void act_forward_n(const ActSpec& a, const float* __restrict x, float* __
 
 // y[i] = act(x[i]) and d[i] = act'(x[i]); at kinks the derivative of the branch taken.
 template <typename Len>
-inline void act_backward_n(const ActSpec& a, const float* __restrict x, float* __restrict y,
+inline void act_backward(const ActSpec& a, const float* __restrict x, float* __restrict y,
                            float* __restrict d, Len n) {
   const float al = a.alpha, be = a.beta;
   switch (a.kind) {
@@ -261,29 +261,6 @@ inline void act_backward_n(const ActSpec& a, const float* __restrict x, float* _
       break;
     default:
       break;
-  }
-}
-
-// The gate kernels' chunk of hidden units. A full chunk runs with its trip count known at
-// compile time: no remainder loop, and the polynomial constants stay in registers.
-constexpr int64_t kActChunk = 64;
-using FullChunk = std::integral_constant<int64_t, kActChunk>;
-
-inline void act_forward(const ActSpec& a, const float* __restrict x, float* __restrict y,
-                        int64_t n) {
-  if (n == kActChunk) {
-    act_forward_n(a, x, y, FullChunk{});
-  } else {
-    act_forward_n(a, x, y, n);
-  }
-}
-
-inline void act_backward(const ActSpec& a, const float* __restrict x, float* __restrict y,
-                         float* __restrict d, int64_t n) {
-  if (n == kActChunk) {
-    act_backward_n(a, x, y, d, FullChunk{});
-  } else {
-    act_backward_n(a, x, y, d, n);
   }
 }
 

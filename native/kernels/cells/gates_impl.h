@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "activations.h"
 #include "gates.h"
@@ -18,13 +19,16 @@ namespace cells {
 namespace LOOM_GATES_NS {
 namespace {
 
-constexpr int64_t kChunk = kActChunk;
+constexpr int64_t kChunk = 64;
+// A whole chunk's length as a type: its loops compile with a known trip count, so no
+// remainder loop, and the activations' polynomial constants stay in registers.
+using FullChunk = std::integral_constant<int64_t, kChunk>;
 
 inline bool active(const GateArgs& a, int64_t b) { return !a.lens || a.t < a.lens[b]; }
 
 // Runs body(j, n) over units [j0, j1) in chunks of kChunk; n is FullChunk for whole chunks,
-// so their loops are compiled with a known trip count (see kActChunk): 30% off the LSTM
-// forward gates at H = 512.
+// so their loops are compiled with a known trip count: 30% off the LSTM forward gates at
+// H = 512.
 template <typename Body>
 inline void for_chunks(int64_t j0, int64_t j1, Body&& body) {
   int64_t j = j0;
