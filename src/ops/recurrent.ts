@@ -291,7 +291,21 @@ export class RecurrentPack {
 
   /** Whether this pack serves W and R as they are now: the same data, unchanged since. */
   isCurrentFor(W: Tensor, R: Tensor): boolean {
-    return W.data === this.W.data && R.data === this.R.data && W.version === this.versions[0] && R.version === this.versions[1];
+    return this.mismatch('', { W, R }) === null;
+  }
+
+  /** Why this pack cannot serve W and R (which one differs, and how), or null when it can. */
+  private mismatch(op: string, given: Pick<RecurrentInputs, 'W' | 'R'>): Error | null {
+    for (const [i, name] of (['W', 'R'] as const).entries()) {
+      const packed = this[name], version = this.versions[i]!;
+      if (given[name].data !== packed.data) {
+        return new RangeError(`${op}: options.packed was packed from another ${name} than inputs.${name}; pack inputs.${name} with packRecurrentWeights`);
+      }
+      if (packed.version !== version) {
+        return new Error(`${op}: inputs.${name} changed in place since packRecurrentWeights (version ${version}, now ${packed.version}); pack it again`);
+      }
+    }
+    return null;
   }
 
   /** Bytes held by the layouts packed so far. */
@@ -303,19 +317,8 @@ export class RecurrentPack {
 
   /** The packed buffer for desc, packed now if this layout is new. */
   layoutFor(op: string, inputs: RecurrentInputs, desc: RecurrentDesc): Float32Array {
-    for (const [name, packed, given, version] of [
-      ['W', this.W, inputs.W, this.versions[0]],
-      ['R', this.R, inputs.R, this.versions[1]],
-    ] as const) {
-      if (given.data !== packed.data) {
-        throw new RangeError(`${op}: options.packed was packed from another ${name} than inputs.${name}; pack inputs.${name} with packRecurrentWeights`);
-      }
-      if (packed.version !== version) {
-        throw new Error(
-          `${op}: inputs.${name} changed in place since packRecurrentWeights (version ${version}, now ${packed.version}); pack it again`,
-        );
-      }
-    }
+    const mismatch = this.mismatch(op, inputs);
+    if (mismatch) throw mismatch;
     const key = native.recurrentPackKey(desc);
     let buf = this.layouts.get(key);
     if (!buf) {
