@@ -285,9 +285,11 @@ constexpr int64_t kPackOffsetSlot = 10;
 constexpr int32_t kPackMagic = 0x6b63706c;  // "lpck"
 using PackHeader = std::array<int32_t, 10>;
 
+// Parts shape the panels only when each part packs its own (c.units): batched and in-place
+// steps read the same buffer under any thread count.
 PackHeader pack_header(const RecurrentDesc& desc, const PackConfig& c) {
   return {kPackMagic, static_cast<int32_t>(active_isa()), static_cast<int32_t>(packed_panel_width()),
-          c.gemv, c.units, c.parts, static_cast<int32_t>(desc.cell), static_cast<int32_t>(desc.H),
+          c.gemv, c.units, c.units ? c.parts : 0, static_cast<int32_t>(desc.cell), static_cast<int32_t>(desc.H),
           static_cast<int32_t>(desc.I), num_directions(desc)};
 }
 

@@ -84,6 +84,11 @@ describe('packRecurrentWeights: outputs', () => {
     expect(packed.bytes).toBeGreaterThan(both);
     const expectedOne = recurrentReference(one.inputs, one.options);
     expectClose('Y', single.Y.data, expectedOne.Y.data, TOLERANCE, expectedOne.Y.shape);
+    // Batched steps read one layout under any thread count: no new pack, same outputs.
+    const layouts = packed.bytes;
+    const batchedSingle = recurrentForward(opThree, options, { packed });
+    expect(packed.bytes).toBe(layouts);
+    expectClose('Y', batchedSingle.Y.data, expected.Y.data, TOLERANCE, expected.Y.shape);
   });
 
   it('serves recurrentForwardAsync', async () => {
