@@ -101,35 +101,44 @@ async function main() {
   // makes the onnxruntime ratio (loomrnn's later samples belong to the PyTorch comparison).
   const ortPairs = new Map<string, { ort: number; loom: number }>();
 
-  // Pass 1: loomrnn, and onnxruntime in alternating rounds for inference.
+  // Pass 1: SGEMM, loomrnn alone (OpenBLAS runs in pass 2).
   for (const w of workloads) {
-    if (w.kind === 'sgemm') {
-      loomSamples.set(w.id, await sampleSeconds(loomSgemm(w), timing));
-      continue;
-    }
+    if (w.kind !== 'sgemm') continue;
+    loomSamples.set(w.id, await sampleSeconds(loomSgemm(w), timing));
+    process.stderr.write(`  ${w.id}\n`);
+  }
+
+  // Inference: loomrnn and onnxruntime in turn, in rounds that each visit every inference
+  // workload, so a workload's samples spread over the whole pass (minutes) rather than a
+  // few seconds of it: the machine has phases of seconds to minutes in which two-thread
+  // runs slow by 10-25%, and a ratio taken inside one phase moves with it. Both sides of
+  // every pair still run back to back; each warms up afresh after the switch of shape.
+  const inference = workloads.filter((w): w is RecurrentWorkload => w.kind === 'recurrent' && w.mode === 'infer');
+  const pairs = [];
+  for (const w of inference) {
     const weights = weightsFor(w);
-    const step = loomRecurrent(w, weights);
-    const samples: number[] = [];
-    if (w.mode === 'infer') {
-      // Rounds of each in turn: the machine's speed drifts by 10-20% over seconds here, and
-      // both medians then span the same stretch of it.
-      const ort = await ortInference(w, weights, threads);
-      const ortSamples: number[] = [];
-      const rounds = 5;
-      const round = { ...timing, budgetSeconds: timing.budgetSeconds / 2, minReps: Math.ceil(timing.minReps / 2) };
-      for (let r = 0; r < rounds; r++) {
-        // Each side warms up in full once; later rounds only resume.
-        const options = r === 0 ? round : { ...round, warmupSeconds: 0 };
-        const a = await sampleSeconds(step, options); samples.push(...a);
-        const b = await sampleSeconds(ort.step, options); ortSamples.push(...b);
-        if (process.env.DEBUG_ROUNDS) console.error('round', r, 'loom', (median(a)*1e3).toFixed(2), a.length, 'ort', (median(b)*1e3).toFixed(2), b.length);
-      }
-      ortPairs.set(w.id, { ort: median(ortSamples), loom: median(samples) });
-      await ort.release();
-    } else {
-      samples.push(...(await sampleSeconds(step, timing)));
+    pairs.push({ w, loom: loomRecurrent(w, weights), ort: await ortInference(w, weights, threads), loomS: [] as number[], ortS: [] as number[] });
+  }
+  const rounds = 5;
+  const round = { ...timing, budgetSeconds: timing.budgetSeconds / 2, minReps: Math.ceil(timing.minReps / 2) };
+  for (let r = 0; r < rounds; r++) {
+    for (const pair of pairs) {
+      const a = await sampleSeconds(pair.loom, round); pair.loomS.push(...a);
+      const b = await sampleSeconds(pair.ort.step, round); pair.ortS.push(...b);
+      if (process.env.DEBUG_ROUNDS) console.error('round', r, pair.w.id, 'loom', (median(a) * 1e3).toFixed(2), a.length, 'ort', (median(b) * 1e3).toFixed(2), b.length);
     }
-    loomSamples.set(w.id, samples);
+    process.stderr.write(`  inference round ${r + 1} of ${rounds}\n`);
+  }
+  for (const pair of pairs) {
+    loomSamples.set(pair.w.id, pair.loomS);
+    ortPairs.set(pair.w.id, { ort: median(pair.ortS), loom: median(pair.loomS) });
+    await pair.ort.release();
+  }
+
+  // Then training, loomrnn alone (PyTorch runs in pass 2).
+  for (const w of workloads) {
+    if (w.kind !== 'recurrent' || w.mode !== 'train') continue;
+    loomSamples.set(w.id, await sampleSeconds(loomRecurrent(w, weightsFor(w)), timing));
     process.stderr.write(`  ${w.id}\n`);
   }
 
