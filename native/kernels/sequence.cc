@@ -288,9 +288,16 @@ using PackHeader = std::array<int32_t, 10>;
 // Parts shape the panels only when each part packs its own (c.units): batched and in-place
 // steps read the same buffer under any thread count.
 PackHeader pack_header(const RecurrentDesc& desc, const PackConfig& c) {
-  return {kPackMagic, static_cast<int32_t>(active_isa()), static_cast<int32_t>(packed_panel_width()),
-          c.gemv, c.units, c.units ? c.parts : 0, static_cast<int32_t>(desc.cell), static_cast<int32_t>(desc.H),
-          static_cast<int32_t>(desc.I), num_directions(desc)};
+  return {kPackMagic,
+          static_cast<int32_t>(active_isa()),
+          static_cast<int32_t>(packed_panel_width()),
+          c.gemv,
+          c.units,
+          c.units ? c.parts : 0,
+          static_cast<int32_t>(desc.cell),
+          static_cast<int32_t>(desc.H),
+          static_cast<int32_t>(desc.I),
+          num_directions(desc)};
 }
 
 // Floats of a prepacked buffer: the header, up to 15 floats to the next 64-byte boundary,
