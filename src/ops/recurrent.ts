@@ -358,21 +358,31 @@ function packedFor(inputs: RecurrentInputs, desc: RecurrentDesc, { training = fa
   return packed.layoutFor(OP, inputs, desc);
 }
 
+// What recurrentForward and its async twin share: the checked call's native buffers, and
+// how its outputs become the result once the native call is done.
+function forwardCall(inputs: RecurrentInputs, options: RecurrentOptions, forward: RecurrentForwardOptions) {
+  const training = forward.training ?? false;
+  const { desc, buffers, layout, D, lstm } = prepare(inputs, options);
+  const packed = packedFor(inputs, desc, forward);
+  const out = outputs(desc, D, lstm);
+  const reserve = training ? takeReserve(native.recurrentReserveSize(desc)) : null;
+  const finish = (): RecurrentOutputs => {
+    const result: RecurrentOutputs = wrapOutputs(out, desc, D, layout);
+    if (reserve) result.saved = { desc, layout, buffers: { ...buffers, reserve }, inputs };
+    return result;
+  };
+  return { desc, buffers: { ...buffers, ...out, reserve, packed }, finish };
+}
+
 /** Runs the whole sequence. With `training: true` the result carries what backward needs. */
 export function recurrentForward(
   inputs: RecurrentInputs,
   options: RecurrentOptions,
   forward: RecurrentForwardOptions = {},
 ): RecurrentOutputs {
-  const training = forward.training ?? false;
-  const { desc, buffers, layout, D, lstm } = prepare(inputs, options);
-  const packed = packedFor(inputs, desc, forward);
-  const out = outputs(desc, D, lstm);
-  const reserve = training ? takeReserve(native.recurrentReserveSize(desc)) : null;
-  native.recurrentForward(desc, { ...buffers, ...out, reserve, packed });
-  const result: RecurrentOutputs = wrapOutputs(out, desc, D, layout);
-  if (reserve) result.saved = { desc, layout, buffers: { ...buffers, reserve }, inputs };
-  return result;
+  const call = forwardCall(inputs, options, forward);
+  native.recurrentForward(call.desc, call.buffers);
+  return call.finish();
 }
 
 /** As recurrentForward, on a libuv thread: the event loop keeps running meanwhile. */
@@ -381,15 +391,9 @@ export async function recurrentForwardAsync(
   options: RecurrentOptions,
   forward: RecurrentForwardOptions = {},
 ): Promise<RecurrentOutputs> {
-  const training = forward.training ?? false;
-  const { desc, buffers, layout, D, lstm } = prepare(inputs, options);
-  const packed = packedFor(inputs, desc, forward);
-  const out = outputs(desc, D, lstm);
-  const reserve = training ? takeReserve(native.recurrentReserveSize(desc)) : null;
-  await native.recurrentForwardAsync(desc, { ...buffers, ...out, reserve, packed });
-  const result: RecurrentOutputs = wrapOutputs(out, desc, D, layout);
-  if (reserve) result.saved = { desc, layout, buffers: { ...buffers, reserve }, inputs };
-  return result;
+  const call = forwardCall(inputs, options, forward);
+  await native.recurrentForwardAsync(call.desc, call.buffers);
+  return call.finish();
 }
 
 /** Gradients of every input given to the training forward, from any mix of dY, dYh, dYc. */
