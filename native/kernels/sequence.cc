@@ -307,6 +307,14 @@ size_t pack_floats(const RecurrentDesc& desc, const PackConfig& c) {
                              num_directions(desc) * forward_plan(desc, c).floats);
 }
 
+// A prepacked buffer of `floats` floats must hold desc's layout under c.
+void require_pack_floats(const RecurrentDesc& desc, const PackConfig& c, size_t floats) {
+  const size_t want = pack_floats(desc, c);
+  if (floats < want)
+    fail("packed must hold " + std::to_string(want) + " floats for this desc, got " +
+         std::to_string(floats));
+}
+
 int32_t pack_offset(const float* packed) {
   const uintptr_t p = reinterpret_cast<uintptr_t>(packed + kPackHeaderFloats);
   const uintptr_t data = (p + 63) & ~uintptr_t{63};
@@ -534,10 +542,7 @@ std::string describe(const PackHeader& h) {
 // needs under c, the call's config.
 const float* checked_pack(const RecurrentDesc& desc, const PackConfig& c, const float* packed,
                           size_t floats) {
-  const size_t want = pack_floats(desc, c);
-  if (floats < want)
-    fail("packed must hold " + std::to_string(want) + " floats for this desc, got " +
-         std::to_string(floats));
+  require_pack_floats(desc, c, floats);
   const PackHeader need = pack_header(desc, c);
   PackHeader got{};
   std::memcpy(got.data(), packed, sizeof(got));
@@ -588,9 +593,7 @@ void recurrent_pack(const RecurrentDesc& desc, const float* W, const float* R, f
   require(R, "R");
   require(packed, "packed");
   const PackConfig c = pack_config(desc, true);
-  if (floats < pack_floats(desc, c))
-    fail("packed must hold " + std::to_string(pack_floats(desc, c)) +
-         " floats for this desc, got " + std::to_string(floats));
+  require_pack_floats(desc, c, floats);
   const PackPlan plan = forward_plan(desc, c);
   const PackHeader header = pack_header(desc, c);
   std::memcpy(packed, header.data(), sizeof(header));
